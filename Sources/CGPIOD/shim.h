@@ -1,0 +1,2 @@
+// libgpiod 1.6 (Debian libgpiod-dev).
+#include <gpiod.h>

@@ -1,0 +1,92 @@
+/// A dense, row-major (C order) tensor with value semantics.
+///
+/// Deliberately small: shape bookkeeping, element access and conversions. Numerical kernels work on
+/// `scalars` directly through buffer pointers, which keeps hot loops free of bounds checks and ARC.
+public struct Tensor<Scalar: TensorScalar>: Sendable, Equatable {
+    /// Extent of each dimension; `[]` is a scalar.
+    public private(set) var shape: [Int]
+    /// Elements in row-major order; `scalars.count == shape.reduce(1, *)`.
+    public var scalars: [Scalar]
+
+    /// Creates a tensor, checking that `scalars` fills `shape` exactly.
+    public init(shape: [Int], scalars: [Scalar]) throws(ShapeError) {
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw ShapeError("negative dimension in shape \(shape)")
+        }
+        let count = shape.reduce(1, *)
+        guard count == scalars.count else {
+            throw ShapeError("shape \(shape) needs \(count) elements, got \(scalars.count)")
+        }
+        self.shape = shape
+        self.scalars = scalars
+    }
+
+    /// A tensor filled with `value`.
+    public init(repeating value: Scalar, shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
+        self.shape = shape
+        self.scalars = Array(repeating: value, count: shape.reduce(1, *))
+    }
+
+    /// A zero tensor.
+    public static func zeros(_ shape: [Int]) -> Tensor { Tensor(repeating: 0, shape: shape) }
+
+    /// A one-dimensional tensor holding `values`.
+    public init(_ values: [Scalar]) {
+        self.shape = [values.count]
+        self.scalars = values
+    }
+
+    /// Number of dimensions.
+    public var rank: Int { shape.count }
+    /// Total number of elements.
+    public var count: Int { scalars.count }
+
+    /// Same elements, new shape of the same element count.
+    public func reshaped(_ newShape: [Int]) throws(ShapeError) -> Tensor {
+        try Tensor(shape: newShape, scalars: scalars)
+    }
+
+    /// Element at a multi-index (bounds-checked; for tests and small tools, not kernels).
+    public subscript(_ index: Int...) -> Scalar {
+        get { scalars[offset(of: index)] }
+        set { scalars[offset(of: index)] = newValue }
+    }
+
+    private func offset(of index: [Int]) -> Int {
+        precondition(index.count == shape.count, "index rank \(index.count) ≠ tensor rank \(shape.count)")
+        var offset = 0
+        for (i, extent) in zip(index, shape) {
+            precondition(i >= 0 && i < extent, "index \(index) out of bounds for shape \(shape)")
+            offset = offset * extent + i
+        }
+        return offset
+    }
+
+    /// Row `i` of a rank-2 tensor.
+    public func row(_ i: Int) -> [Scalar] {
+        precondition(rank == 2, "row(_:) needs a rank-2 tensor, shape is \(shape)")
+        let width = shape[1]
+        return Array(scalars[i * width ..< (i + 1) * width])
+    }
+
+    /// Element-wise conversion to another scalar type.
+    public func converted<Other: TensorScalar>(to _: Other.Type = Other.self) -> Tensor<Other> {
+        Tensor<Other>(uncheckedShape: shape, scalars: scalars.map { Other($0) })
+    }
+
+    /// Index of the first NaN or infinite element, if any.
+    public var firstNonFiniteIndex: Int? { scalars.firstIndex { !$0.isFinite } }
+
+    init(uncheckedShape shape: [Int], scalars: [Scalar]) {
+        self.shape = shape
+        self.scalars = scalars
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String {
+        let preview = scalars.prefix(8).map { "\($0)" }.joined(separator: ", ")
+        return "Tensor\(shape)[\(preview)\(scalars.count > 8 ? ", …" : "")]"
+    }
+}
