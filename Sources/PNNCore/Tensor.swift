@@ -37,6 +37,19 @@ public struct Tensor<Scalar: TensorScalar>: Sendable, Equatable {
         self.scalars = values
     }
 
+    /// A rank-2 tensor of shape [1×count]: one sample of a batch.
+    public init(rowVector values: [Scalar]) {
+        self.shape = [1, values.count]
+        self.scalars = values
+    }
+
+    /// A rank-2 tensor [count/columns × columns] from row-major values (`values.count` must divide).
+    public init(uncheckedRows values: [Scalar], columns: Int) {
+        precondition(columns > 0 && values.count % columns == 0, "\(values.count) values do not fill rows of \(columns)")
+        self.shape = [values.count / columns, columns]
+        self.scalars = values
+    }
+
     /// Number of dimensions.
     public var rank: Int { shape.count }
     /// Total number of elements.
