@@ -15,7 +15,7 @@ public enum ModelCatalog {
         switch kind {
         case .mechanical: try MechanicalModel(.init(shape: shape))
         case .electronic: try ElectronicModel(ElectronicModel.Configuration(shape: shape))
-        case .shg: throw ModelError(.invalidConfiguration, "TEMP: SHG pending")
+        case .shg: try SHGModel(SHGModel.Configuration(shape: shape))
         }
     }
 }

@@ -1,0 +1,114 @@
+import PNNCore
+import Testing
+
+@Suite struct TensorTests {
+    @Test func initChecksThatScalarsFillTheShape() throws {
+        let t = try Tensor<Float>(shape: [2, 3], scalars: [0, 1, 2, 3, 4, 5])
+        #expect(t.shape == [2, 3])
+        #expect(t.rank == 2)
+        #expect(t.count == 6)
+
+        #expect(throws: ShapeError.self) { try Tensor<Float>(shape: [2, 3], scalars: [0, 1, 2]) }
+        #expect(throws: ShapeError.self) { try Tensor<Float>(shape: [2, -3], scalars: []) }
+    }
+
+    @Test func shapeErrorNamesTheMismatch() {
+        #expect {
+            try Tensor<Double>(shape: [2, 2], scalars: [1, 2, 3])
+        } throws: { error in
+            let message = (error as? ShapeError)?.message ?? ""
+            return message.contains("[2, 2]") && message.contains("4") && message.contains("3")
+        }
+    }
+
+    @Test func scalarAndEmptyShapes() throws {
+        let scalar = try Tensor<Double>(shape: [], scalars: [2.5])
+        #expect(scalar.rank == 0)
+        #expect(scalar.count == 1)
+        #expect(scalar[] == 2.5)
+
+        let empty = try Tensor<Double>(shape: [0, 4], scalars: [])
+        #expect(empty.count == 0)
+        #expect(empty.shape == [0, 4])
+    }
+
+    @Test func convenienceInitialisers() {
+        let z = Tensor<Float>.zeros([3, 2])
+        #expect(z.shape == [3, 2])
+        #expect(z.scalars == Array(repeating: 0, count: 6))
+
+        let r = Tensor<Double>(repeating: 1.5, shape: [2])
+        #expect(r.scalars == [1.5, 1.5])
+
+        let v = Tensor<Float>([1, 2, 3])
+        #expect(v.shape == [3])
+        #expect(v.rank == 1)
+    }
+
+    @Test func reshapeKeepsRowMajorOrder() throws {
+        let t = try Tensor<Float>(shape: [2, 3], scalars: [0, 1, 2, 3, 4, 5])
+        let r = try t.reshaped([3, 2])
+        #expect(r.shape == [3, 2])
+        #expect(r.scalars == t.scalars)
+        #expect(r[2, 1] == 5)
+        #expect(r[1, 0] == 2)
+
+        let flat = try t.reshaped([6])
+        #expect(flat[4] == 4)
+        #expect(throws: ShapeError.self) { try t.reshaped([4, 2]) }
+    }
+
+    @Test func subscriptIsRowMajor() throws {
+        var t = try Tensor<Double>(shape: [2, 3, 2], scalars: (0 ..< 12).map(Double.init))
+        #expect(t[0, 0, 0] == 0)
+        #expect(t[0, 0, 1] == 1)
+        #expect(t[0, 1, 0] == 2)
+        #expect(t[1, 0, 0] == 6)
+        #expect(t[1, 2, 1] == 11)
+
+        t[1, 1, 0] = -1
+        #expect(t.scalars[8] == -1)
+    }
+
+    @Test func rowOfARankTwoTensor() throws {
+        let t = try Tensor<Float>(shape: [3, 2], scalars: [0, 1, 2, 3, 4, 5])
+        #expect(t.row(0) == [0, 1])
+        #expect(t.row(2) == [4, 5])
+    }
+
+    @Test func convertedChangesScalarTypeNotShape() throws {
+        let d = try Tensor<Double>(shape: [1, 3], scalars: [0.1, -2, 1e300])
+        let f = d.converted(to: Float.self)
+        #expect(f.shape == [1, 3])
+        #expect(f.scalars[0] == Float(0.1))
+        #expect(f.scalars[1] == -2)
+        #expect(f.scalars[2] == .infinity)  // out of Float range
+
+        let back = f.converted(to: Double.self)
+        #expect(back.scalars[0] == Double(Float(0.1)))  // float32 → float64 is exact
+        #expect(back.shape == [1, 3])
+    }
+
+    @Test func firstNonFiniteIndexFindsNaNAndInfinity() {
+        #expect(Tensor<Double>([1, 2, 3]).firstNonFiniteIndex == nil)
+        #expect(Tensor<Double>([1, .nan, .infinity]).firstNonFiniteIndex == 1)
+        #expect(Tensor<Float>([0, 1, -.infinity]).firstNonFiniteIndex == 2)
+        #expect(Tensor<Float>([]).firstNonFiniteIndex == nil)
+        // Extremes that are still finite.
+        #expect(Tensor<Double>([.greatestFiniteMagnitude, -.leastNonzeroMagnitude, -0.0]).firstNonFiniteIndex == nil)
+    }
+
+    @Test func equalityComparesShapeAndScalars() throws {
+        let a = try Tensor<Float>(shape: [2, 2], scalars: [1, 2, 3, 4])
+        let b = try Tensor<Float>(shape: [4], scalars: [1, 2, 3, 4])
+        #expect(a != b)
+        #expect(a == (try b.reshaped([2, 2])))
+    }
+
+    @Test func descriptionPreviewsAtMostEightElements() {
+        let t = Tensor<Double>((0 ..< 10).map(Double.init))
+        #expect(t.description.hasPrefix("Tensor[10]["))
+        #expect(t.description.hasSuffix(", …]"))
+        #expect(Tensor<Double>([1]).description == "Tensor[1][1.0]")
+    }
+}
