@@ -44,7 +44,7 @@ release: deps
 ## test: build all targets and test bundles, then run every test (exits non-zero on any failure)
 test: deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
-	$(SWIFT) test $(SWIFT_BUILD_FLAGS) $(SWIFT_TEST_FLAGS)
+	$(SWIFT) test --disable-xctest $(SWIFT_BUILD_FLAGS) $(SWIFT_TEST_FLAGS)
 
 ## demo: release build, then physics checks and a simulate round trip; results land in $(OUT)/
 demo: release

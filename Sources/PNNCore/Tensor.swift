@@ -22,13 +22,14 @@ public struct Tensor<Scalar: TensorScalar>: Sendable, Equatable {
     }
 
     /// A tensor filled with `value`.
+    @inlinable
     public init(repeating value: Scalar, shape: [Int]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
-        self.shape = shape
-        self.scalars = Array(repeating: value, count: shape.reduce(1, *))
+        self.init(uncheckedShape: shape, scalars: Array(repeating: value, count: shape.reduce(1, *)))
     }
 
     /// A zero tensor.
+    @inlinable
     public static func zeros(_ shape: [Int]) -> Tensor { Tensor(repeating: 0, shape: shape) }
 
     /// A one-dimensional tensor holding `values`.
@@ -84,13 +85,16 @@ public struct Tensor<Scalar: TensorScalar>: Sendable, Equatable {
     }
 
     /// Element-wise conversion to another scalar type.
+    @inlinable
     public func converted<Other: TensorScalar>(to _: Other.Type = Other.self) -> Tensor<Other> {
         Tensor<Other>(uncheckedShape: shape, scalars: scalars.map { Other($0) })
     }
 
     /// Index of the first NaN or infinite element, if any.
+    @inlinable
     public var firstNonFiniteIndex: Int? { scalars.firstIndex { !$0.isFinite } }
 
+    @usableFromInline
     init(uncheckedShape shape: [Int], scalars: [Scalar]) {
         self.shape = shape
         self.scalars = scalars

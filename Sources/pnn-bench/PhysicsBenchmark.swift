@@ -131,7 +131,7 @@ struct PhysicsBenchmark: ParsableCommand {
         switch model {
         case let m as MechanicalModel: try MechanicalReference.forward(configuration: m.configuration, x: x, theta: theta)
         case let m as ElectronicModel: try ElectronicReference.forward(configuration: m.configuration, x: x, theta: theta)
-        case let m as SHGModel: try SHGReference.forward(configuration: m.configuration, x: x, theta: theta)
+        case let m as SHGModel: SHGReference.forward(configuration: m.configuration, x: x, theta: theta)
         default: throw ValidationError("no reference implementation for \(model.kind)")
         }
     }
