@@ -20,8 +20,8 @@ public struct GradientCheck: Sendable {
         /// Largest |x̄| and |θ̄| seen, to show the check was not run on vanishing gradients.
         public var inputGradientScale: Double
         public var parameterGradientScale: Double
-
-        public var maxRelativeError: Double { max(inputRelativeError, parameterRelativeError) }
+        /// The larger of the two relative errors.
+        public var maxRelativeError: Double
     }
 
     public var batch: Int
@@ -80,12 +80,14 @@ public struct GradientCheck: Sendable {
                 return try loss(x, probe)
             }
         }
+        let inputError = Self.relativeError(xBar.scalars, fdX)
+        let parameterError = Self.relativeError(thetaBar.scalars, fdTheta)
         return Result(
             model: name ?? model.kind.rawValue, shape: model.shape, batch: x.shape[0], seed: seed,
-            inputRelativeError: Self.relativeError(xBar.scalars, fdX),
-            parameterRelativeError: Self.relativeError(thetaBar.scalars, fdTheta),
+            inputRelativeError: inputError, parameterRelativeError: parameterError,
             inputGradientScale: xBar.scalars.map(abs).max() ?? 0,
-            parameterGradientScale: thetaBar.scalars.map(abs).max() ?? 0)
+            parameterGradientScale: thetaBar.scalars.map(abs).max() ?? 0,
+            maxRelativeError: max(inputError, parameterError))
     }
 
     /// max |a − b| / max |b|; 0 for empty vectors, ∞ when b vanishes but a does not.
