@@ -10,12 +10,23 @@ let package = Package(
     products: [
         .executable(name: "pnn", targets: ["pnn"]),
         .executable(name: "pnn-bench", targets: ["pnn-bench"]),
+        .executable(name: "pnnd", targets: ["pnnd"]),
         .library(name: "PNNCore", targets: ["PNNCore"]),
         .library(name: "PNNPhysics", targets: ["PNNPhysics"]),
         .library(name: "PNNDevices", targets: ["PNNDevices"]),
+        .library(name: "PNNProtocol", targets: ["PNNProtocol"]),
+        .library(name: "PNNClient", targets: ["PNNClient"]),
+        .library(name: "PNNDaemon", targets: ["PNNDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.25.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -30,24 +41,92 @@ let package = Package(
         ),
         .target(name: "PNNCore"),
         .target(name: "PNNPhysics", dependencies: ["PNNCore"]),
-        .target(name: "PNNDevices", dependencies: ["PNNCore", "PNNPhysics", "CLibUSB", "CGPIOD"]),
+        .target(
+            name: "PNNDevices",
+            dependencies: [
+                "PNNCore", "PNNPhysics", "CLibUSB", "CGPIOD",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "PNNProtocol",
+            dependencies: [
+                "PNNCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+            ]
+        ),
+        .target(name: "PNNRecorder", dependencies: ["PNNCore"]),
+        .target(name: "PNNSystemd"),
+        .target(
+            name: "PNNConfig",
+            dependencies: [
+                "PNNCore", "PNNPhysics", "PNNDevices",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .target(
+            name: "PNNDaemon",
+            dependencies: [
+                "PNNCore", "PNNPhysics", "PNNProtocol", "PNNDevices", "PNNRecorder", "PNNSystemd", "PNNConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "PNNClient",
+            dependencies: [
+                "PNNCore", "PNNProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+            ]
+        ),
+        .executableTarget(
+            name: "pnnd",
+            dependencies: [
+                "PNNDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "pnn",
             dependencies: [
-                "PNNCore", "PNNPhysics", "PNNDevices",
+                "PNNCore", "PNNPhysics", "PNNDevices", "PNNProtocol", "PNNClient", "PNNRecorder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "pnn-bench",
             dependencies: [
-                "PNNCore", "PNNPhysics",
+                "PNNCore", "PNNPhysics", "PNNProtocol", "PNNClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PNNCoreTests", dependencies: ["PNNCore"]),
         .testTarget(name: "PNNPhysicsTests", dependencies: ["PNNCore", "PNNPhysics"]),
         .testTarget(name: "PNNDevicesTests", dependencies: ["PNNDevices"]),
+        .testTarget(
+            name: "PNNProtocolTests",
+            dependencies: [
+                "PNNProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "PNNRecorderTests", dependencies: ["PNNRecorder", "PNNCore"]),
+        .testTarget(name: "PNNSystemdTests", dependencies: ["PNNSystemd"]),
+        .testTarget(name: "PNNConfigTests", dependencies: ["PNNConfig", "PNNDevices"]),
+        .testTarget(name: "PNNDaemonTests", dependencies: ["PNNDaemon", "PNNProtocol", "PNNDevices", "PNNClient"]),
+        .testTarget(name: "PNNIntegrationTests", dependencies: ["PNNClient", "PNNProtocol", "PNNCore", "PNNPhysics"]),
         .testTarget(name: "PNNCLITests", dependencies: ["PNNCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,1 @@
+// Module PNNClient: see docs/architecture.md.

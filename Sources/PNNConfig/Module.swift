@@ -1,0 +1,1 @@
+// Module PNNConfig: see docs/architecture.md.

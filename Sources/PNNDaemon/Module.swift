@@ -1,0 +1,1 @@
+// Module PNNDaemon: see docs/architecture.md.

@@ -1,0 +1,1 @@
+// Module PNNProtocol: see docs/architecture.md.

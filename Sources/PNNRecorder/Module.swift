@@ -1,0 +1,1 @@
+// Module PNNRecorder: see docs/architecture.md.

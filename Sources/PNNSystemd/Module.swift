@@ -1,0 +1,1 @@
+// Module PNNSystemd: see docs/architecture.md.
