@@ -1,0 +1,110 @@
+import NIOCore
+
+/// What a frame carries.
+public enum FrameKind: UInt8, Sendable, CaseIterable {
+    /// Client → daemon: an operation.
+    case request = 1
+    /// Daemon → client: the answer to the request with the same id.
+    case response = 2
+    /// Daemon → client: a device event for the subscription with the same id.
+    case event = 3
+    /// Client → daemon: cancel the request with the same id (no metadata, no payload).
+    case cancel = 4
+}
+
+/// One protocol frame, without its length prefix.
+///
+///     offset  size  field
+///          0     4  magic "PNN1" (0x50 0x4E 0x4E 0x31)
+///          4     1  protocol version (1)
+///          5     1  kind (FrameKind)
+///          6     2  reserved, 0
+///          8     8  request id, u64 little-endian
+///         16     4  metadata length m, u32 little-endian
+///         20     4  payload length p, u32 little-endian
+///         24     m  metadata: UTF-8 JSON
+///       24+m     p  payload: raw little-endian Float32 tensors, in the order the metadata lists them
+///
+/// On the stream every frame is preceded by its length (24 + m + p) as a u32 little-endian
+/// (swift-nio-extras' length-field codec).
+public struct Frame: Sendable, Equatable {
+    public static let magic: [UInt8] = [0x50, 0x4E, 0x4E, 0x31]
+    public static let headerBytes = 24
+    /// Protocol version this build speaks.
+    public static let version: UInt8 = 1
+
+    public var kind: FrameKind
+    public var requestID: UInt64
+    public var metadata: ByteBuffer
+    public var payload: ByteBuffer
+
+    public init(kind: FrameKind, requestID: UInt64, metadata: ByteBuffer, payload: ByteBuffer) {
+        self.kind = kind
+        self.requestID = requestID
+        self.metadata = metadata
+        self.payload = payload
+    }
+
+    /// Bytes this frame occupies after its length prefix.
+    public var encodedLength: Int { Self.headerBytes + metadata.readableBytes + payload.readableBytes }
+
+    /// Appends header, metadata and payload to `buffer` (no length prefix).
+    public func write(to buffer: inout ByteBuffer) {
+        buffer.reserveCapacity(minimumWritableBytes: encodedLength)
+        buffer.writeBytes(Self.magic)
+        buffer.writeInteger(Self.version)
+        buffer.writeInteger(kind.rawValue)
+        buffer.writeInteger(UInt16(0), endianness: .little)
+        buffer.writeInteger(requestID, endianness: .little)
+        buffer.writeInteger(UInt32(metadata.readableBytes), endianness: .little)
+        buffer.writeInteger(UInt32(payload.readableBytes), endianness: .little)
+        var metadata = metadata
+        var payload = payload
+        buffer.writeBuffer(&metadata)
+        buffer.writeBuffer(&payload)
+    }
+
+    /// Parses one frame body (everything after the length prefix). Metadata and payload are slices of
+    /// `body`, not copies.
+    public init(body: ByteBuffer) throws(FrameError) {
+        var body = body
+        guard body.readableBytes >= Self.headerBytes else {
+            throw FrameError("frame of \(body.readableBytes) bytes is shorter than the \(Self.headerBytes)-byte header")
+        }
+        guard let magic = body.readBytes(length: 4), magic == Self.magic else {
+            throw FrameError("bad magic: not a pnn protocol frame")
+        }
+        guard let version = body.readInteger(as: UInt8.self),
+              let rawKind = body.readInteger(as: UInt8.self),
+              let _ = body.readInteger(endianness: .little, as: UInt16.self),
+              let id = body.readInteger(endianness: .little, as: UInt64.self),
+              let metadataLength = body.readInteger(endianness: .little, as: UInt32.self),
+              let payloadLength = body.readInteger(endianness: .little, as: UInt32.self)
+        else {
+            throw FrameError("truncated frame header")
+        }
+        guard version == Self.version else {
+            throw FrameError("unsupported protocol version \(version); this daemon speaks version \(Self.version)")
+        }
+        guard let kind = FrameKind(rawValue: rawKind) else {
+            throw FrameError("unknown frame kind \(rawKind)")
+        }
+        guard Int(metadataLength) + Int(payloadLength) == body.readableBytes else {
+            throw FrameError("frame lengths disagree: header says \(metadataLength) + \(payloadLength) bytes, frame holds \(body.readableBytes)")
+        }
+        guard let metadata = body.readSlice(length: Int(metadataLength)),
+              let payload = body.readSlice(length: Int(payloadLength))
+        else {
+            throw FrameError("truncated frame body")
+        }
+        self.init(kind: kind, requestID: id, metadata: metadata, payload: payload)
+    }
+}
+
+/// A frame that cannot be parsed: the stream can no longer be trusted, so the connection is closed
+/// after an error reply.
+public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,1 +1,0 @@
-// Module PNNProtocol: see docs/architecture.md.
