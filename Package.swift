@@ -77,6 +77,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .target(
@@ -91,7 +93,9 @@ let package = Package(
         .executableTarget(
             name: "pnnd",
             dependencies: [
-                "PNNDaemon",
+                "PNNDaemon", "PNNConfig", "PNNSystemd",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -127,7 +131,14 @@ let package = Package(
         .testTarget(name: "PNNSystemdTests", dependencies: ["PNNSystemd"]),
         .testTarget(name: "PNNConfigTests", dependencies: ["PNNConfig", "PNNDevices"]),
         .testTarget(name: "PNNDaemonTests", dependencies: ["PNNDaemon", "PNNProtocol", "PNNDevices", "PNNClient"]),
-        .testTarget(name: "PNNIntegrationTests", dependencies: ["PNNClient", "PNNProtocol", "PNNCore", "PNNPhysics"]),
+        .testTarget(
+            name: "PNNIntegrationTests",
+            dependencies: [
+                "PNNClient", "PNNProtocol", "PNNCore", "PNNPhysics",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "PNNCLITests", dependencies: ["PNNCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,83 @@
+import CoreMetrics
+import Metrics
+import Prometheus
+import PNNProtocol
+import Synchronization
+
+/// pnnd's metrics, created through an injected factory so tests and several in-process daemons never
+/// share global state; handles are cached per label set.
+///
+/// Names follow Prometheus conventions: `pnn_requests_total{device,kind,code}`,
+/// `pnn_request_duration_seconds{device,kind}`, `pnn_queue_depth{device}`, `pnn_device_state{device,state}`,
+/// `pnn_connections`. Label values come from bounded sets only: configured device names (or `-` /
+/// `unknown`), operation names and error codes — never ids or client strings.
+public final class DaemonMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let timers = Mutex<[String: Metrics.Timer]>([:])
+    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+        ]
+        self.factory = factory
+    }
+
+    func request(device: String, kind: String, code: String, duration: Duration) {
+        let key = "\(device)|\(kind)|\(code)"
+        let counter = counters.withLock { cache in
+            if let c = cache[key] { return c }
+            let c = CoreMetrics.Counter(label: "pnn_requests_total",
+                            dimensions: [("device", device), ("kind", kind), ("code", code)], factory: factory)
+            cache[key] = c
+            return c
+        }
+        counter.increment()
+        let timerKey = "\(device)|\(kind)"
+        let timer = timers.withLock { cache in
+            if let t = cache[timerKey] { return t }
+            let t = Metrics.Timer(label: "pnn_request_duration_seconds",
+                                  dimensions: [("device", device), ("kind", kind)], factory: factory)
+            cache[timerKey] = t
+            return t
+        }
+        timer.record(duration: duration)
+    }
+
+    func setQueueDepth(device: String, depth: Int) {
+        gauge("pnn_queue_depth", [("device", device)]).record(depth)
+    }
+
+    func setState(device: String, state: DeviceStateName) {
+        for s in DeviceStateName.allCases {
+            gauge("pnn_device_state", [("device", device), ("state", s.rawValue)]).record(s == state ? 1 : 0)
+        }
+    }
+
+    func setConnections(_ count: Int) {
+        gauge("pnn_connections", []).record(count)
+    }
+
+    private func gauge(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Gauge {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return gauges.withLock { cache in
+            if let g = cache[key] { return g }
+            let g = CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: factory)
+            cache[key] = g
+            return g
+        }
+    }
+
+    /// The Prometheus text exposition of everything above.
+    public func exposition() -> String {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}

@@ -1,1 +1,0 @@
-// Module PNNDaemon: see docs/architecture.md.

@@ -1,0 +1,302 @@
+import Logging
+import PNNCore
+import PNNDevices
+import PNNProtocol
+import PNNRecorder
+
+/// Owns one device: its lease, its bounded FIFO queue and the serial execution of its batches.
+///
+/// Devices run concurrently (one worker each); within a device, batches run one at a time in arrival
+/// order. A job's deadline bounds how long it may wait in the queue; a batch that has started always
+/// completes (a physical measurement cannot be taken back) and is recorded before it is answered.
+actor DeviceWorker {
+    let name: String
+    let description: DeviceDescription
+    let configHash: String
+    private let system: any PhysicalSystem
+    private let capacity: Int
+    private let defaultLeaseSeconds: Double
+    /// nil for devices whose batches are not worth keeping (echo: it measures nothing).
+    private let recorder: RecordingQueue?
+    private let metrics: DaemonMetrics
+    private let events: EventHub
+    private let logger: Logger
+
+    private var lease = LeaseState()
+    private var pending: [Job] = []
+    private var processing = false
+    private var accepting = true
+    private var state: DeviceStateName = .ready
+    private var sequence: UInt64
+    private var drained: [CheckedContinuation<Void, Never>] = []
+
+    init(system: any PhysicalSystem, configHash: String, queueCapacity: Int, leaseIdleSeconds: Double,
+         recorder: RecordingQueue?, metrics: DaemonMetrics, events: EventHub, logger: Logger) {
+        self.system = system
+        self.name = system.name
+        self.description = system.description
+        self.configHash = configHash
+        self.capacity = queueCapacity
+        self.defaultLeaseSeconds = leaseIdleSeconds
+        self.recorder = recorder
+        self.metrics = metrics
+        self.events = events
+        self.sequence = recorder?.lastSequence(device: system.name) ?? 0
+        var logger = logger
+        logger[metadataKey: "pnn.device"] = "\(system.name)"
+        self.logger = logger
+        metrics.setQueueDepth(device: system.name, depth: 0)
+        metrics.setState(device: system.name, state: .ready)
+    }
+
+    // MARK: Queries
+
+    func summary() -> DeviceSummary {
+        _ = lease.expire(now: Self.now())
+        return DeviceSummary(name: name, kind: description.kind, state: state, inputs: description.inputs,
+                             parameters: description.parameters, outputs: description.outputs,
+                             leasedByUID: lease.holder?.uid, queueDepth: pending.count + (processing ? 1 : 0))
+    }
+
+    func info() -> DeviceInfo {
+        DeviceInfo(name: name, kind: description.kind, model: description.model?.rawValue,
+                   inputs: description.inputs, parameters: description.parameters, outputs: description.outputs,
+                   limits: description.limits, driveOrder: description.driveOrder.rawValue,
+                   secondsPerSample: description.secondsPerSample, gap: description.gap,
+                   summary: description.summary, notes: description.notes, state: state,
+                   configHash: configHash, queueCapacity: capacity)
+    }
+
+    // MARK: Leases
+
+    func lease(connection: ConnectionID, uid: UInt32, idleSeconds: Double?) -> Response {
+        let ttl = min(idleSeconds ?? defaultLeaseSeconds, defaultLeaseSeconds)
+        switch lease.lease(by: connection, uid: uid, idleSeconds: ttl, now: Self.now()) {
+        case .allowed:
+            logger.debug("lease granted", metadata: ["pnn.connection": "\(connection)"])
+            return .leased(LeaseGrant(device: name, idleSeconds: ttl))
+        case .heldByOther(let holderUID, let holder):
+            return .failure(ProtocolError(.failedPrecondition,
+                                          "\(name) is leased by uid \(holderUID) (connection \(holder)); try again when it is released"))
+        }
+    }
+
+    func release(connection: ConnectionID) -> Response {
+        if lease.release(by: connection) { return .released(device: name) }
+        return .failure(ProtocolError(.failedPrecondition, "this connection holds no lease on \(name)"))
+    }
+
+    // MARK: Work
+
+    /// Queues a job and waits for its reply. Fails at once when the queue is full, the device is leased by
+    /// another connection, or the worker is shutting down.
+    func submit(connection: ConnectionID, requestID: UInt64, uid: UInt32, work: Job.Work,
+                deadline: ContinuousClock.Instant) async -> Response {
+        guard accepting else {
+            return .failure(ProtocolError(.unavailable, "\(name) is shutting down or being reconfigured"))
+        }
+        if case .heldByOther(let holderUID, let holder) = lease.use(by: connection, now: Self.now()) {
+            return .failure(ProtocolError(.failedPrecondition,
+                                          "\(name) is leased by uid \(holderUID) (connection \(holder))"))
+        }
+        guard pending.count < capacity else {
+            return .failure(ProtocolError(.resourceExhausted,
+                                          "\(name)'s queue is full (\(capacity) requests waiting); retry later"))
+        }
+        return await withCheckedContinuation { continuation in
+            let job = Job(connection: connection, requestID: requestID, uid: uid, work: work,
+                          deadline: deadline, continuation: continuation)
+            pending.append(job)
+            metrics.setQueueDepth(device: name, depth: pending.count)
+            scheduleExpiry(of: job)
+            if !processing {
+                processing = true
+                Task { await self.processQueue() }
+            }
+        }
+    }
+
+    /// Cancels a queued request; one already running completes normally.
+    func cancel(connection: ConnectionID, requestID: UInt64) {
+        guard let index = pending.firstIndex(where: { $0.connection == connection && $0.requestID == requestID }) else { return }
+        let job = pending.remove(at: index)
+        metrics.setQueueDepth(device: name, depth: pending.count)
+        job.finish(.failure(ProtocolError(.cancelled, "request \(requestID) was cancelled before it ran")))
+    }
+
+    /// The connection is gone: drop its queued work and its lease.
+    func connectionClosed(_ connection: ConnectionID) {
+        let (dropped, kept) = pending.partitioned { $0.connection == connection }
+        pending = kept
+        for job in dropped {
+            job.finish(.failure(ProtocolError(.cancelled, "connection closed")))
+        }
+        if lease.connectionClosed(connection) {
+            logger.debug("lease ended with its connection", metadata: ["pnn.connection": "\(connection)"])
+        }
+        metrics.setQueueDepth(device: name, depth: pending.count)
+    }
+
+    /// Stops taking work, lets queued and running batches finish for up to `timeout`, then fails the rest.
+    func drain(timeout: Duration) async {
+        accepting = false
+        if processing || !pending.isEmpty {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.waitUntilIdle() }
+                group.addTask { try? await Task.sleep(for: timeout) }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        let rest = pending
+        pending.removeAll()
+        for job in rest {
+            job.finish(.failure(ProtocolError(.unavailable, "pnnd is shutting down; \(name) did not reach this request")))
+        }
+        // Wake any waiter left over from a timed-out drain.
+        for waiter in drained { waiter.resume() }
+        drained.removeAll()
+        metrics.setQueueDepth(device: name, depth: 0)
+        await system.close()
+        state = .closed
+        metrics.setState(device: name, state: .closed)
+    }
+
+    private func waitUntilIdle() async {
+        if !processing && pending.isEmpty { return }
+        await withCheckedContinuation { drained.append($0) }
+    }
+
+    private func scheduleExpiry(of job: Job) {
+        Task { [weak job] in
+            guard let deadline = job?.deadline else { return }
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            guard let job else { return }
+            await self.expire(job)
+        }
+    }
+
+    private func expire(_ job: Job) {
+        guard let index = pending.firstIndex(where: { $0 === job }) else { return }
+        pending.remove(at: index)
+        metrics.setQueueDepth(device: name, depth: pending.count)
+        let waited = ContinuousClock.now - job.enqueuedAt
+        job.finish(.failure(ProtocolError(.deadlineExceeded,
+                                          "deadline passed after waiting \(waited.seconds.formatted(2)) s in \(name)'s queue")))
+    }
+
+    private func processQueue() async {
+        while !pending.isEmpty {
+            let job = pending.removeFirst()
+            metrics.setQueueDepth(device: name, depth: pending.count)
+            let response = await execute(job)
+            job.finish(response)
+        }
+        processing = false
+        for waiter in drained { waiter.resume() }
+        drained.removeAll()
+    }
+
+    private func execute(_ job: Job) async -> Response {
+        let queued = (ContinuousClock.now - job.enqueuedAt).seconds
+        switch job.work {
+        case .run(let input, let parameters):
+            switch await measure(input: input, parameters: parameters, kind: "run") {
+            case .success(let (output, record)):
+                return .ran(RunInfo(device: name, sequence: record.sequence, queuedSeconds: queued,
+                                    deviceSeconds: record.finishedAt - record.startedAt, startedAt: record.startedAt,
+                                    state: state, configHash: configHash), output: output)
+            case .failure(let error):
+                return .failure(error)
+            }
+        case .calibrate(let samples, let seed):
+            var inputs: [Float] = [], thetas: [Float] = [], outputs: [Float] = []
+            var sequences: [UInt64] = []
+            for batch in CalibrationProbes.make(for: description, samples: samples, seed: seed) {
+                switch await measure(input: batch.input, parameters: batch.parameters, kind: "calibrate") {
+                case .success(let (output, record)):
+                    inputs += batch.input.scalars
+                    outputs += output.scalars
+                    for _ in 0 ..< batch.input.shape[0] { thetas += batch.parameters.scalars }
+                    sequences.append(record.sequence)
+                case .failure(let error):
+                    return .failure(error)
+                }
+            }
+            let info = CalibrationInfo(device: name, samples: samples, sequences: sequences, seed: seed)
+            return .calibrated(info,
+                               input: Tensor(shapeOrEmpty: [samples, description.inputs], inputs),
+                               parameters: Tensor(shapeOrEmpty: [samples, description.parameters], thetas),
+                               output: Tensor(shapeOrEmpty: [samples, description.outputs], outputs))
+        }
+    }
+
+    /// One batch on the device, recorded durably before it is reported.
+    private func measure(input: Tensor<Float>, parameters: Tensor<Float>, kind: String)
+        async -> Result<(Tensor<Float>, BatchRecord), ProtocolError> {
+        state = .busy
+        metrics.setState(device: name, state: .busy)
+        let started = Self.now()
+        let output: Tensor<Float>
+        do {
+            output = try await system.run(input: input, parameters: parameters)
+        } catch {
+            state = .faulted
+            metrics.setState(device: name, state: .faulted)
+            logger.error("device fault", metadata: ["pnn.error": "\(error)"])
+            events.publish(DeviceEvent(device: name, kind: .fault, message: error.message, time: Self.now()))
+            return .failure(ProtocolError(error.code == .invalidInput ? .invalidArgument : .unavailable,
+                                          "\(name): \(error.message)"))
+        }
+        let finished = Self.now()
+        if state == .faulted {
+            events.publish(DeviceEvent(device: name, kind: .up, message: "recovered", time: finished))
+        }
+        state = .ready
+        metrics.setState(device: name, state: .ready)
+        sequence += 1
+        let record = BatchRecord(device: name, sequence: sequence, startedAt: started, finishedAt: finished,
+                                 configHash: configHash, kind: kind, input: input, parameters: parameters,
+                                 output: output)
+        do {
+            try await recorder?.append(record)
+        } catch {
+            // Unrecorded data is never acknowledged: the client gets an error and may retry.
+            logger.error("recording failed", metadata: ["pnn.error": "\(error)"])
+            return .failure(ProtocolError(.unavailable, "measurement taken but could not be recorded: \(error)"))
+        }
+        return .success((output, record))
+    }
+
+    static func now() -> Double { UnixTime.now() }
+}
+
+extension Array {
+    /// Splits into (matching, rest), both in their original order.
+    func partitioned(by predicate: (Element) -> Bool) -> ([Element], [Element]) {
+        var yes: [Element] = [], no: [Element] = []
+        for e in self { if predicate(e) { yes.append(e) } else { no.append(e) } }
+        return (yes, no)
+    }
+}
+
+extension Tensor where Scalar == Float {
+    /// A tensor of `shape` from `values`, or an empty one of that shape when a dimension is 0.
+    init(shapeOrEmpty shape: [Int], _ values: [Float]) {
+        self = (try? Tensor(shape: shape, scalars: values)) ?? Tensor<Float>.zeros(shape.map { _ in 0 })
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) * 1e-18
+    }
+}
+
+extension Double {
+    func formatted(_ digits: Int) -> String {
+        var scale = 1.0
+        for _ in 0 ..< digits { scale *= 10 }
+        return "\((self * scale).rounded() / scale)"
+    }
+}

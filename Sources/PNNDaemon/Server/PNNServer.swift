@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import NIOCore
+import NIOPosix
+import PNNProtocol
+import PNNSystemd
+import Synchronization
+
+/// The listening side of pnnd: accepts Unix-socket connections, identifies the peer (SO_PEERCRED) and
+/// gives each connection a framing pipeline ending in a `ConnectionHandler`.
+final class PNNServer: Sendable {
+    enum Listen: Sendable {
+        /// Bind a path (creating its directory, replacing a stale socket).
+        case path(String, group: String?, mode: UInt16)
+        /// Adopt an already bound and listening socket (systemd socket activation).
+        case activated(fileDescriptor: CInt)
+    }
+
+    private let dispatcher: Dispatcher
+    private let access: AccessPolicy
+    private let maxFrameBytes: Int
+    private let logger: Logger
+    private let nextConnection = Atomic<UInt64>(1)
+    private let channel = Mutex<(any Channel)?>(nil)
+
+    init(dispatcher: Dispatcher, access: AccessPolicy, maxFrameBytes: Int, logger: Logger) {
+        self.dispatcher = dispatcher
+        self.access = access
+        self.maxFrameBytes = maxFrameBytes
+        self.logger = logger
+    }
+
+    /// Starts listening; returns a description of the address for logs and STATUS=.
+    func start(_ listen: Listen, group: any EventLoopGroup) async throws -> String {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelInitializer { [self] channel in
+                self.initialise(channel)
+            }
+        let bound: any Channel
+        let address: String
+        switch listen {
+        case .path(let path, let socketGroup, let mode):
+            do {
+                try SocketPath.prepare(path)
+            } catch {
+                throw error
+            }
+            bound = try await bootstrap.bind(unixDomainSocketPath: path).get()
+            try SocketPath.applyPermissions(path, group: socketGroup, mode: mode)
+            address = path
+        case .activated(let fd):
+            bound = try await bootstrap.withBoundSocket(fd).get()
+            address = "fd \(fd) (socket activation)"
+        }
+        channel.withLock { $0 = bound }
+        return address
+    }
+
+    /// Stops accepting new connections; existing ones stay until the daemon closes them.
+    func stopListening() async {
+        guard let bound = channel.withLock({ $0 }) else { return }
+        try? await bound.close()
+    }
+
+    private func initialise(_ channel: any Channel) -> EventLoopFuture<Void> {
+        let id = ConnectionID(nextConnection.wrappingAdd(1, ordering: .relaxed).oldValue)
+        let credentials: EventLoopFuture<UCred>
+        if let provider = channel as? any SocketOptionProvider {
+            credentials = provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+        } else {
+            credentials = channel.eventLoop.makeFailedFuture(DaemonError(.io, "connection has no socket options"))
+        }
+        return credentials.flatMapThrowing { [self] (cred: UCred) in
+            let peer = PeerCredentials(pid: cred.pid, uid: cred.uid, gid: cred.gid)
+            let decision = self.access.evaluate(peer)
+            let connection = ClientConnection(id: id, uid: cred.uid, gid: cred.gid, pid: cred.pid,
+                                              mayDriveDevices: decision.isPermitted, channel: channel)
+            self.logger.debug("connection accepted", metadata: [
+                "pnn.connection": "\(id)", "pnn.peer": "\(peer)", "pnn.access": "\(decision)",
+            ])
+            try channel.pipeline.syncOperations.addPNNFraming(maxFrameBytes: self.maxFrameBytes)
+            try channel.pipeline.syncOperations.addHandler(
+                ConnectionHandler(connection: connection, dispatcher: self.dispatcher, logger: self.logger))
+        }
+    }
+}
+
+/// Layout of Linux's `struct ucred` (three 32-bit fields), which Glibc's Swift module does not export
+/// without _GNU_SOURCE; SO_PEERCRED fills exactly these 12 bytes.
+struct UCred: Sendable {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
+}
