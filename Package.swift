@@ -116,6 +116,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "PNNTestSupport", path: "Tests/PNNTestSupport"),
         .testTarget(name: "PNNCoreTests", dependencies: ["PNNCore"]),
         .testTarget(name: "PNNPhysicsTests", dependencies: ["PNNCore", "PNNPhysics"]),
         .testTarget(name: "PNNDevicesTests", dependencies: ["PNNDevices"]),
@@ -130,7 +131,7 @@ let package = Package(
         .testTarget(name: "PNNRecorderTests", dependencies: ["PNNRecorder", "PNNCore"]),
         .testTarget(name: "PNNSystemdTests", dependencies: ["PNNSystemd"]),
         .testTarget(name: "PNNConfigTests", dependencies: ["PNNConfig", "PNNDevices"]),
-        .testTarget(name: "PNNDaemonTests", dependencies: ["PNNDaemon", "PNNProtocol", "PNNDevices", "PNNClient"]),
+        .testTarget(name: "PNNDaemonTests", dependencies: ["PNNDaemon", "PNNProtocol", "PNNDevices", "PNNPhysics", "PNNCore"]),
         .testTarget(
             name: "PNNIntegrationTests",
             dependencies: [
@@ -139,7 +140,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "PNNCLITests", dependencies: ["PNNCore"]),
+        .testTarget(name: "PNNCLITests", dependencies: ["PNNCore", "PNNTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

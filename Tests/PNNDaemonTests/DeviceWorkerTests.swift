@@ -1,0 +1,118 @@
+import Logging
+import PNNCore
+@testable import PNNDaemon
+import PNNDevices
+import PNNPhysics
+import PNNProtocol
+import Testing
+
+@Suite struct DeviceWorkerTests {
+    static func worker(latency: Double = 0, capacity: Int = 4, failAfter: Int? = nil) throws -> DeviceWorker {
+        let spec = DeviceSpec(name: "echo0", kind: .echo, shape: ModelShape(inputs: 4, parameters: 0, outputs: 4),
+                              latencySeconds: latency, failAfter: failAfter)
+        let system = try DeviceRegistry.make(spec, logger: Logger(label: "test"))
+        return DeviceWorker(system: system, configHash: "h", queueCapacity: capacity, leaseIdleSeconds: 60,
+                            recorder: nil, metrics: DaemonMetrics(), events: EventHub(), logger: Logger(label: "test"))
+    }
+
+    static let x = Tensor<Float>(uncheckedRows: [1, 2, 3, 4], columns: 4)
+    static let c1 = ConnectionID(1), c2 = ConnectionID(2)
+
+    static func run(_ worker: DeviceWorker, _ connection: ConnectionID, id: UInt64,
+                    deadline: Duration = .seconds(60)) async -> Response {
+        await worker.submit(connection: connection, requestID: id, uid: 0,
+                            work: .run(input: x, parameters: Tensor([])), deadline: .now + deadline)
+    }
+
+    @Test func runsAndNumbersBatches() async throws {
+        let worker = try Self.worker()
+        guard case .ran(let first, let y) = await Self.run(worker, Self.c1, id: 1),
+              case .ran(let second, _) = await Self.run(worker, Self.c1, id: 2) else {
+            Issue.record("runs failed")
+            return
+        }
+        #expect(y == Self.x)
+        #expect(first.sequence == 1)
+        #expect(second.sequence == 2)
+    }
+
+    @Test func fullQueueAnswersResourceExhaustedAtOnce() async throws {
+        let worker = try Self.worker(latency: 0.3, capacity: 2)
+        // One running + two queued fill the device; the fourth must be refused, not queued.
+        async let r1 = Self.run(worker, Self.c1, id: 1)
+        try await Task.sleep(for: .milliseconds(50))
+        async let r2 = Self.run(worker, Self.c1, id: 2)
+        async let r3 = Self.run(worker, Self.c1, id: 3)
+        try await Task.sleep(for: .milliseconds(50))
+        let refused = await Self.run(worker, Self.c1, id: 4)
+        guard case .failure(let error) = refused else {
+            Issue.record("expected resourceExhausted, got \(refused)")
+            return
+        }
+        #expect(error.code == .resourceExhausted)
+        for response in await [r1, r2, r3] {
+            guard case .ran = response else { Issue.record("queued run failed: \(response)"); continue }
+        }
+    }
+
+    @Test func leaseBlocksOtherConnectionsUntilItsConnectionCloses() async throws {
+        let worker = try Self.worker()
+        guard case .leased = await worker.lease(connection: Self.c1, uid: 1000, idleSeconds: nil) else {
+            Issue.record("lease refused")
+            return
+        }
+        guard case .failure(let error) = await Self.run(worker, Self.c2, id: 1) else {
+            Issue.record("run on a leased device by another connection must fail")
+            return
+        }
+        #expect(error.code == .failedPrecondition)
+        #expect(error.message.contains("uid 1000"))
+        await worker.connectionClosed(Self.c1)
+        guard case .ran = await Self.run(worker, Self.c2, id: 2) else {
+            Issue.record("lease should have ended with its connection")
+            return
+        }
+    }
+
+    @Test func cancelledAndExpiredRequestsLeaveTheQueue() async throws {
+        let worker = try Self.worker(latency: 0.4, capacity: 4)
+        async let running = Self.run(worker, Self.c1, id: 1)
+        try await Task.sleep(for: .milliseconds(50))
+        async let cancelled = Self.run(worker, Self.c1, id: 2)
+        async let expired = Self.run(worker, Self.c1, id: 3, deadline: .milliseconds(100))
+        try await Task.sleep(for: .milliseconds(50))
+        await worker.cancel(connection: Self.c1, requestID: 2)
+        let (c, e, r) = await (cancelled, expired, running)
+        guard case .failure(let cancelError) = c, case .failure(let expireError) = e, case .ran = r else {
+            Issue.record("unexpected: \(c) \(e) \(r)")
+            return
+        }
+        #expect(cancelError.code == .cancelled)
+        #expect(expireError.code == .deadlineExceeded)
+        #expect(await worker.summary().queueDepth == 0)
+    }
+
+    @Test func deviceFaultIsReportedAndTheWorkerCarriesOn() async throws {
+        let worker = try Self.worker(failAfter: 1)
+        guard case .ran = await Self.run(worker, Self.c1, id: 1) else { Issue.record("first run failed"); return }
+        guard case .failure(let error) = await Self.run(worker, Self.c1, id: 2) else {
+            Issue.record("the injected fault must surface")
+            return
+        }
+        #expect(error.code == .unavailable)
+        #expect(await worker.summary().state == .faulted)
+    }
+
+    @Test func drainFinishesRunningWorkAndRefusesNewWork() async throws {
+        let worker = try Self.worker(latency: 0.2)
+        async let inFlight = Self.run(worker, Self.c1, id: 1)
+        try await Task.sleep(for: .milliseconds(50))
+        await worker.drain(timeout: .seconds(10))
+        guard case .ran = await inFlight else { Issue.record("in-flight batch must complete"); return }
+        guard case .failure(let error) = await Self.run(worker, Self.c1, id: 2) else {
+            Issue.record("a drained worker takes no work")
+            return
+        }
+        #expect(error.code == .unavailable)
+    }
+}

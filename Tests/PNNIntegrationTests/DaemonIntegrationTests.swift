@@ -1,0 +1,255 @@
+import Foundation
+import PNNClient
+import PNNCore
+import PNNPhysics
+import PNNProtocol
+import PNNRecorder
+import PNNTestSupport
+import Testing
+
+/// The real `pnnd` binary on a temporary socket, driven through the real client and CLI.
+@Suite(.serialized) struct DaemonIntegrationTests {
+    static let exactMechanical = DaemonHarness.config(devices: """
+        [[device]]
+        name = "mech0"
+        kind = "simulated-mechanical"
+        inputs = 32
+        parameters = 16
+        outputs = 16
+        gap = "none"
+        """)
+
+    @Test func runOnAnUngappedPlateEqualsTheModelBitForBit() async throws {
+        let harness = try DaemonHarness(config: Self.exactMechanical)
+        let client = try await harness.client()
+        let x = Tensor<Float>.random(rows: 5, columns: 32, in: 0 ... 1, seed: 1)
+        let theta = Tensor<Float>.random(count: 16, in: -1 ... 1, seed: 2)
+        let (y, info) = try await client.run("mech0", input: x, parameters: theta)
+        let model = try MechanicalModel(.init(shape: ModelShape(inputs: 32, parameters: 16, outputs: 16)))
+        let expected = try model.forward(x.converted(to: Double.self), theta.converted(to: Double.self)).converted(to: Float.self)
+        #expect(y == expected)
+        #expect(info.sequence == 1)
+        await client.close()
+        #expect(harness.daemon.stop().status == 0)
+    }
+
+    @Test func badRequestsGetTheirCodeAndTheConnectionKeepsWorking() async throws {
+        let harness = try DaemonHarness()
+        let client = try await harness.client()
+        let theta = Tensor<Float>.random(count: 196, in: -0.5 ... 0.5, seed: 3)
+        func code(_ body: () async throws -> Void) async -> ErrorCode? {
+            do {
+                try await body()
+                return nil
+            } catch let error as ClientError {
+                return error.code.serverCode
+            } catch {
+                return nil
+            }
+        }
+        // Wrong shape.
+        #expect(await code { _ = try await client.run("mech0", input: .random(rows: 1, columns: 10, in: 0 ... 1, seed: 4), parameters: theta) } == .invalidArgument)
+        // Out of range: one drive value of 5 V.
+        var loud = Tensor<Float>.random(rows: 2, columns: 196, in: 0 ... 0.5, seed: 5)
+        loud[1, 7] = 5
+        do {
+            _ = try await client.run("mech0", input: loud, parameters: theta)
+            Issue.record("out-of-range drive accepted")
+        } catch {
+            #expect(error.code.serverCode == .outOfRange)
+            #expect(error.message.contains("sample 1") && error.message.contains("7"), "names the first offending index: \(error.message)")
+        }
+        // NaN.
+        var nan = Tensor<Float>.random(rows: 1, columns: 196, in: 0 ... 0.5, seed: 6)
+        nan[0, 3] = .nan
+        #expect(await code { _ = try await client.run("mech0", input: nan, parameters: theta) } == .invalidArgument)
+        // Unknown device.
+        #expect(await code { _ = try await client.describe("nope0") } == .notFound)
+        // …and the same connection still works.
+        let (y, _) = try await client.run("mech0", input: .random(rows: 2, columns: 196, in: 0 ... 1, seed: 7), parameters: theta)
+        #expect(y.shape == [2, 196])
+        await client.close()
+    }
+
+    @Test func deviceWorkNeedsPermissionButListingDoesNot() async throws {
+        let harness = try DaemonHarness()
+        // Let every local user connect; the access policy, not the file mode, must then refuse `nobody`.
+        #expect(chmod(harness.daemon.socketPath, 0o666) == 0)
+        let x = Tensor<Float>.random(rows: 1, columns: 196, in: 0 ... 1, seed: 8)
+        try x.writeNPY(to: harness.directory.path("x.npy"))
+        let nobody = (uid: 65534, gid: 65534)
+        let listing = try harness.pnn(["devices", "--json"], as: nobody)
+        #expect(listing.status == 0, "listing is open to anyone who can connect: \(listing.stderr)")
+        let run = try harness.pnn(["run", "mech0", "--input", harness.directory.path("x.npy"),
+                                   "--output", "/tmp/never-written.npy"], as: nobody)
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("permission") || run.stderr.contains("may not"), "stderr: \(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/never-written.npy"))
+        // Root (this test) may.
+        let client = try await harness.client()
+        _ = try await client.run("mech0", input: x, parameters: .random(count: 196, in: -1 ... 1, seed: 9))
+        await client.close()
+    }
+
+    @Test func pipelinedRequestsFromSeveralClients() async throws {
+        let harness = try DaemonHarness()
+        var clients: [PNNClient] = []
+        for _ in 0 ..< 3 { clients.append(try await harness.client()) }
+        // Three clients, each keeping five requests in flight (15 in all: within echo0's queue of 16),
+        // with shg0 batches mixed in; replies arrive out of order and must reach their own callers.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (c, client) in clients.enumerated() {
+                group.addTask {
+                    for wave in 0 ..< 4 {
+                        try await withThrowingTaskGroup(of: Void.self) { inner in
+                            for r in 0 ..< 5 {
+                                let seed = UInt64(1000 * c + 10 * wave + r)
+                                inner.addTask {
+                                    if r == 4 {
+                                        let (y, _) = try await client.run(
+                                            "shg0", input: .random(rows: 3, columns: 48, in: 0 ... 1, seed: seed),
+                                            parameters: .random(count: 16, in: 0 ... 1, seed: 1))
+                                        #expect(y.shape == [3, 32])
+                                    } else {
+                                        let x = Tensor<Float>.random(rows: 2, columns: 64, in: -1 ... 1, seed: seed)
+                                        let (y, _) = try await client.run("echo0", input: x, parameters: Tensor([]))
+                                        #expect(y == x)
+                                    }
+                                }
+                            }
+                            try await inner.waitForAll()
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        for client in clients { await client.close() }
+    }
+
+    static let slowEcho = DaemonHarness.config(devices: """
+        [[device]]
+        name = "slow0"
+        kind = "echo"
+        inputs = 4
+        parameters = 0
+        outputs = 4
+        latency_seconds = 1.5
+        """)
+
+    @Test func aClientKilledMidRequestFreesItsLease() async throws {
+        let harness = try DaemonHarness(config: Self.slowEcho)
+        try Tensor<Float>(uncheckedRows: [1, 2, 3, 4], columns: 4).writeNPY(to: harness.directory.path("x.npy"))
+        let pnn = try BuiltProducts.require("pnn")
+        let holder = Process()
+        holder.executableURL = pnn
+        holder.arguments = ["--socket", harness.daemon.socketPath, "run", "slow0", "--lease",
+                            "--input", harness.directory.path("x.npy"), "--output", harness.directory.path("y.npy")]
+        holder.standardOutput = FileHandle.nullDevice
+        holder.standardError = FileHandle.nullDevice
+        try holder.run()
+        let client = try await harness.client()
+        // Wait until the CLI holds the lease and its batch is on the device.
+        var leased = false
+        for _ in 0 ..< 500 where !leased {
+            leased = try await client.devices().first { $0.name == "slow0" }?.leasedByUID != nil
+            if !leased { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(leased)
+        do {
+            _ = try await client.lease("slow0")
+            Issue.record("lease must be refused while another connection holds it")
+        } catch {
+            #expect(error.code.serverCode == .failedPrecondition)
+        }
+        kill(holder.processIdentifier, SIGKILL)
+        holder.waitUntilExit()
+        var granted = false
+        for _ in 0 ..< 500 where !granted {
+            granted = (try? await client.lease("slow0")) != nil
+            if !granted { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(granted, "the killed client's lease must end with its connection")
+        await client.close()
+    }
+
+    @Test func sigtermFinishesInFlightBatchesAndExitsZero() async throws {
+        let harness = try DaemonHarness(config: Self.slowEcho)
+        let client = try await harness.client()
+        let x = Tensor<Float>(uncheckedRows: [4, 3, 2, 1], columns: 4)
+        async let reply = client.run("slow0", input: x, parameters: Tensor([]))
+        try await Task.sleep(for: .milliseconds(300))
+        kill(harness.daemon.process.processIdentifier, SIGTERM)
+        let (y, _) = try await reply
+        #expect(y == x, "the batch in flight at SIGTERM completes and is answered")
+        let end = harness.daemon.stop()
+        #expect(end.exited && end.status == 0, "log: \(harness.daemon.log)")
+        #expect(!DaemonProcess.answers(harness.daemon.socketPath))
+        await client.close()
+    }
+
+    @Test func aMalformedFrameClosesOnlyItsConnection() async throws {
+        let harness = try DaemonHarness()
+        let good = try await harness.client()
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in harness.daemon.socketPath.utf8.enumerated() { raw[i] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(connected == 0)
+        // A length-prefixed frame of 30 bytes whose magic is wrong.
+        var garbage: [UInt8] = [30, 0, 0, 0] + Array("XXXX".utf8) + [UInt8](repeating: 0, count: 26)
+        _ = garbage.withUnsafeMutableBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var reply = [UInt8](repeating: 0, count: 4096)
+        var received: [UInt8] = []
+        while true {
+            let n = reply.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }  // EOF: the daemon closed this connection
+            received += reply[0 ..< n]
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        #expect(text.contains("invalidArgument") && text.contains("magic"), "error frame before closing: \(text)")
+        // The other connection is unaffected.
+        #expect(try await good.devices().count == 4)
+        await good.close()
+    }
+
+    @Test func killMinus9LosesNoAcknowledgedBatch() async throws {
+        let harness = try DaemonHarness()
+        let client = try await harness.client()
+        let theta = Tensor<Float>.random(count: 196, in: -1 ... 1, seed: 11)
+        var acknowledged: [UInt64: Tensor<Float>] = [:]
+        for i in 0 ..< 25 {
+            let x = Tensor<Float>.random(rows: 4, columns: 196, in: 0 ... 1, seed: UInt64(1000 + i))
+            let (y, info) = try await client.run("mech0", input: x, parameters: theta)
+            acknowledged[info.sequence] = y
+        }
+        // More requests in flight while the daemon is killed: some may be lost, none acknowledged.
+        let background = Task {
+            var more: [UInt64: Tensor<Float>] = [:]
+            for i in 0 ..< 200 {
+                let x = Tensor<Float>.random(rows: 4, columns: 196, in: 0 ... 1, seed: UInt64(2000 + i))
+                guard let (y, info) = try? await client.run("mech0", input: x, parameters: theta) else { break }
+                more[info.sequence] = y
+            }
+            return more
+        }
+        try await Task.sleep(for: .milliseconds(150))
+        let end = harness.daemon.stop(signal: SIGKILL)
+        #expect(!end.exited)
+        acknowledged.merge(await background.value) { a, _ in a }
+        let recorder = try Recorder(directory: harness.daemon.stateDirectory + "/records")
+        let records = try recorder.records(device: "mech0")
+        let stored = Dictionary(records.map { ($0.sequence, $0.output) }, uniquingKeysWith: { a, _ in a })
+        for (sequence, output) in acknowledged {
+            #expect(stored[sequence] == output, "acknowledged batch \(sequence) missing or different after kill -9")
+        }
+        #expect(acknowledged.count > 25)
+        recorder.close()
+    }
+}

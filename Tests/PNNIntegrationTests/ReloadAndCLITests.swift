@@ -1,0 +1,106 @@
+import Foundation
+import PNNClient
+import PNNCore
+import PNNProtocol
+import PNNTestSupport
+import Testing
+
+@Suite(.serialized) struct ReloadAndCLITests {
+    static func devices(secondGap: String) -> String {
+        DaemonHarness.config(devices: """
+            [[device]]
+            name = "keep0"
+            kind = "simulated-electronic"
+            inputs = 8
+            parameters = 4
+            outputs = 8
+            gap = "none"
+
+            [[device]]
+            name = "change0"
+            kind = "simulated-mechanical"
+            inputs = 8
+            parameters = 4
+            outputs = 8
+            gap = "\(secondGap)"
+            """)
+    }
+
+    @Test func sighupRestartsOnlyChangedDevices() async throws {
+        let harness = try DaemonHarness(config: Self.devices(secondGap: "none"))
+        let client = try await harness.client()
+        let events = try await client.events()
+        let x = Tensor<Float>.random(rows: 1, columns: 8, in: 0 ... 1, seed: 1)
+        let theta = Tensor<Float>.random(count: 4, in: -1 ... 1, seed: 2)
+        _ = try await client.run("keep0", input: x, parameters: theta)
+        _ = try await client.lease("keep0")
+        let before = try await client.describe("change0").configHash
+        let keepBefore = try await client.describe("keep0").configHash
+
+        try Self.devices(secondGap: "default").write(toFile: harness.directory.path("pnnd.toml"), atomically: true, encoding: .utf8)
+        kill(harness.daemon.process.processIdentifier, SIGHUP)
+        var reconfigured: DeviceEvent?
+        for try await event in events where event.device == "change0" && event.kind == .reconfigured {
+            reconfigured = event
+            break
+        }
+        #expect(reconfigured != nil)
+        #expect(try await client.describe("change0").configHash != before)
+        #expect(try await client.describe("keep0").configHash == keepBefore)
+        // The untouched device kept its lease and its numbering.
+        #expect(try await client.devices().first { $0.name == "keep0" }?.leasedByUID != nil)
+        let (_, info) = try await client.run("keep0", input: x, parameters: theta)
+        #expect(info.sequence == 2)
+        await client.close()
+        #expect(harness.daemon.stop().status == 0)
+    }
+
+    @Test func aBrokenConfigOnReloadChangesNothing() async throws {
+        let harness = try DaemonHarness(config: Self.devices(secondGap: "none"))
+        try "[[device]]\nname = 3\n".write(toFile: harness.directory.path("pnnd.toml"), atomically: true, encoding: .utf8)
+        kill(harness.daemon.process.processIdentifier, SIGHUP)
+        var logged = false
+        for _ in 0 ..< 500 where !logged {
+            logged = harness.daemon.log.contains("reload failed")
+            if !logged { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(logged, "log: \(harness.daemon.log)")
+        let client = try await harness.client()
+        #expect(try await client.devices().map(\.name).sorted() == ["change0", "keep0"])
+        await client.close()
+    }
+
+    @Test func cliListsDevicesAndRunsABatch() throws {
+        let harness = try DaemonHarness()
+        let listing = try harness.pnn(["devices", "--json"])
+        #expect(listing.status == 0, "stderr: \(listing.stderr)")
+        for name in ["mech0", "elec0", "shg0", "echo0"] {
+            #expect(listing.stdout.contains("\"\(name)\""), "devices --json lists \(name): \(listing.stdout)")
+        }
+        try Tensor<Float>.random(rows: 3, columns: 48, in: 0 ... 1, seed: 4).writeNPY(to: harness.directory.path("x.npy"))
+        try Tensor<Float>.random(count: 16, in: 0 ... 1, seed: 5).writeNPY(to: harness.directory.path("p.npy"))
+        let run = try harness.pnn(["run", "shg0", "--input", harness.directory.path("x.npy"), "--params",
+                                   harness.directory.path("p.npy"), "--output", harness.directory.path("y.npy")])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let y = try Tensor<Float>(npyFile: harness.directory.path("y.npy"))
+        #expect(y.shape == [3, 32])
+        let metrics = try harness.pnn(["metrics"])
+        #expect(metrics.stdout.contains("pnn_requests_total"))
+        #expect(metrics.stdout.contains("device=\"shg0\""))
+    }
+
+    @Test func calibrationProbesStayWithinLimitsAndAreRecorded() async throws {
+        let harness = try DaemonHarness()
+        let client = try await harness.client()
+        let info = try await client.describe("elec0")
+        let (x, theta, y, calibration) = try await client.calibrate("elec0", samples: 40, seed: 9)
+        #expect(x.shape == [40, 196])
+        #expect(theta.shape == [40, 196])
+        #expect(y.shape == [40, 196])
+        #expect(calibration.sequences.count == 2, "40 probes in batches of 32")
+        #expect(x.scalars.allSatisfy { Double($0) >= info.limits.minimum && Double($0) <= info.limits.maximum })
+        let status = try await client.status()
+        #expect(status.recordedBatches >= 2)
+        await client.close()
+    }
+}
