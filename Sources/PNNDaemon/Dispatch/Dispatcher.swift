@@ -201,15 +201,9 @@ final class Dispatcher: Sendable {
         if let problem = device.checkShapes(input: x, parameters: theta) {
             return ProtocolError(.invalidArgument, problem)
         }
-        if let i = x.firstNonFiniteIndex {
-            let n = max(device.inputs, 1)
-            return ProtocolError(.invalidArgument, "input sample \(i / n) feature \(i % n) is \(x.scalars[i]); drive values must be finite")
-        }
-        if let j = theta.firstNonFiniteIndex {
-            return ProtocolError(.invalidArgument, "parameter \(j) is \(theta.scalars[j]); drive values must be finite")
-        }
         if let violation = device.limits.check(input: x, parameters: theta, order: device.driveOrder) {
-            return ProtocolError(.outOfRange, violation.message)
+            // NaN/Inf is malformed input; anything else is a value the hardware must not see.
+            return ProtocolError(violation.rule == .nonFinite ? .invalidArgument : .outOfRange, violation.message)
         }
         return nil
     }

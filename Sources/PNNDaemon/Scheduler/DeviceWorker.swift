@@ -234,6 +234,7 @@ actor DeviceWorker {
     /// One batch on the device, recorded durably before it is reported.
     private func measure(input: Tensor<Float>, parameters: Tensor<Float>, kind: String)
         async -> Result<(Tensor<Float>, BatchRecord), ProtocolError> {
+        lastHealthyState = state
         state = .busy
         metrics.setState(device: name, state: .busy)
         let started = Self.now()
@@ -241,12 +242,22 @@ actor DeviceWorker {
         do {
             output = try await system.run(input: input, parameters: parameters)
         } catch {
-            state = .faulted
-            metrics.setState(device: name, state: .faulted)
-            logger.error("device fault", metadata: ["pnn.error": "\(error)"])
-            events.publish(DeviceEvent(device: name, kind: .fault, message: error.message, time: Self.now()))
-            return .failure(ProtocolError(error.code == .invalidInput ? .invalidArgument : .unavailable,
-                                          "\(name): \(error.message)"))
+            // Only a failure of the instrument itself marks the device faulted; a refused input or a
+            // cancelled wait says nothing about its health.
+            switch error.code {
+            case .invalidInput, .invalidConfiguration:
+                restoreState()
+                return .failure(ProtocolError(.invalidArgument, "\(name): \(error.message)"))
+            case .cancelled:
+                restoreState()
+                return .failure(ProtocolError(.cancelled, "\(name): \(error.message)"))
+            default:
+                state = .faulted
+                metrics.setState(device: name, state: .faulted)
+                logger.error("device fault", metadata: ["pnn.error": "\(error)"])
+                events.publish(DeviceEvent(device: name, kind: .fault, message: error.message, time: Self.now()))
+                return .failure(ProtocolError(.unavailable, "\(name): \(error.message)"))
+            }
         }
         let finished = Self.now()
         if state == .faulted {
@@ -267,6 +278,14 @@ actor DeviceWorker {
         }
         return .success((output, record))
     }
+
+    /// Back to the state before a measurement that never happened.
+    private func restoreState() {
+        state = lastHealthyState
+        metrics.setState(device: name, state: state)
+    }
+
+    private var lastHealthyState: DeviceStateName = .ready
 
     static func now() -> Double { UnixTime.now() }
 }
