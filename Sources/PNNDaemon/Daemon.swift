@@ -9,6 +9,29 @@ import PNNSystemd
 import ServiceLifecycle
 import UnixSignals
 
+/// Command-line settings that take precedence over the configuration file, at start-up and on reload.
+public struct ServerOverrides: Sendable, Equatable {
+    public var socketPath: String?
+    public var stateDirectory: String?
+    public var logLevel: String?
+    public var metricsListen: String?
+
+    public init(socketPath: String? = nil, stateDirectory: String? = nil, logLevel: String? = nil,
+                metricsListen: String? = nil) {
+        self.socketPath = socketPath
+        self.stateDirectory = stateDirectory
+        self.logLevel = logLevel
+        self.metricsListen = metricsListen
+    }
+
+    public func apply(to configuration: inout DaemonConfiguration) {
+        if let socketPath { configuration.server.socketPath = socketPath }
+        if let stateDirectory { configuration.server.stateDirectory = stateDirectory }
+        if let logLevel { configuration.server.logLevel = logLevel }
+        if let metricsListen { configuration.server.metricsListen = metricsListen }
+    }
+}
+
 /// What pnnd runs with; built by the `pnnd` executable from flags and the configuration file.
 public struct DaemonOptions: Sendable {
     public var configuration: DaemonConfiguration
@@ -20,9 +43,12 @@ public struct DaemonOptions: Sendable {
     public var watchdogInterval: Duration?
     /// Version string reported by `hello` and `status`.
     public var serverName: String
+    /// Flags that override the file; applied again to every reloaded configuration.
+    public var overrides: ServerOverrides
 
     public init(configuration: DaemonConfiguration, configPath: String? = nil, activatedSocket: CInt? = nil,
-                watchdogInterval: Duration? = nil, serverName: String = "pnnd") {
+                watchdogInterval: Duration? = nil, serverName: String = "pnnd", overrides: ServerOverrides = .init()) {
+        self.overrides = overrides
         self.configuration = configuration
         self.configPath = configPath
         self.activatedSocket = activatedSocket
@@ -174,4 +200,5 @@ public final class Daemon: Service, Sendable {
 
     var log: Logger { logger }
     var configPath: String? { options.configPath }
+    var overrides: ServerOverrides { options.overrides }
 }

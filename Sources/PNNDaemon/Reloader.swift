@@ -32,9 +32,10 @@ actor Reloader {
             return
         }
         daemon.notify { try $0.reloading(status: "reloading \(path)") }
-        let next: DaemonConfiguration
+        var next: DaemonConfiguration
         do {
             next = try DaemonConfiguration.load(path: path)
+            daemon.overrides.apply(to: &next)
         } catch {
             logger.error("reload failed; keeping the running configuration", metadata: ["pnn.error": "\(error)"])
             daemon.notify { try $0.ready(status: "reload failed: \(error)") }

@@ -73,10 +73,9 @@ struct PNND: AsyncParsableCommand {
             // The embedded configuration must run as any user: keep records under /tmp unless told.
             configuration.server.stateDirectory = "/tmp/pnnd-simulate-\(getuid())"
         }
-        if let socket { configuration.server.socketPath = socket }
-        if let stateDir { configuration.server.stateDirectory = stateDir }
-        if let logLevel { configuration.server.logLevel = logLevel }
-        if let metricsListen { configuration.server.metricsListen = metricsListen }
+        let overrides = ServerOverrides(socketPath: socket, stateDirectory: stateDir, logLevel: logLevel,
+                                        metricsListen: metricsListen)
+        overrides.apply(to: &configuration)
 
         let level = Logger.Level(rawValue: configuration.server.logLevel) ?? .info
         let journal = getenv("JOURNAL_STREAM") != nil
@@ -104,7 +103,7 @@ struct PNND: AsyncParsableCommand {
         }
         let options = DaemonOptions(configuration: configuration, configPath: config,
                                     activatedSocket: activated.first?.fileDescriptor, watchdogInterval: watchdog,
-                                    serverName: "pnnd \(Self.version)")
+                                    serverName: "pnnd \(Self.version)", overrides: overrides)
         let daemon = Daemon(options: options, logger: logger, metrics: metrics, notifier: notifier)
         let group = ServiceGroup(
             configuration: .init(services: [.init(service: daemon)],

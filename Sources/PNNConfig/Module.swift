@@ -1,1 +1,0 @@
-// Module PNNConfig: see docs/architecture.md.
