@@ -57,6 +57,9 @@ struct PNND: AsyncParsableCommand {
         if config != nil && simulate {
             throw ValidationError("--config and --simulate are alternatives")
         }
+        if let metricsListen, let problem = ServerSettings.metricsListenProblem(metricsListen) {
+            throw ValidationError("--metrics-listen: \(problem)")
+        }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("unknown log level '\(logLevel)'; use one of \(ServerSettings.logLevels.joined(separator: ", "))")
         }
@@ -95,14 +98,16 @@ struct PNND: AsyncParsableCommand {
         } catch {
             throw Failure("systemd integration: \(error)")
         }
+        // pnnd.socket names its socket "api" (FileDescriptorName=); any single listener also works.
+        let inherited = activated.first { $0.isUnixStreamListener && $0.name == "api" } ?? activated.first
         if activated.count > 1 {
-            logger.warning("several sockets inherited; serving the first", metadata: ["pnn.sockets": "\(activated)"])
+            logger.warning("several sockets inherited; serving one", metadata: ["pnn.sockets": "\(activated)"])
         }
-        if let first = activated.first, !first.isUnixStreamListener {
-            throw Failure("inherited socket \(first) is not a listening Unix stream socket")
+        if let inherited, !inherited.isUnixStreamListener {
+            throw Failure("inherited socket \(inherited) is not a listening Unix stream socket")
         }
         let options = DaemonOptions(configuration: configuration, configPath: config,
-                                    activatedSocket: activated.first?.fileDescriptor, watchdogInterval: watchdog,
+                                    activatedSocket: inherited?.fileDescriptor, watchdogInterval: watchdog,
                                     serverName: "pnnd \(Self.version)", overrides: overrides)
         let daemon = Daemon(options: options, logger: logger, metrics: metrics, notifier: notifier)
         let group = ServiceGroup(

@@ -1,1 +1,0 @@
-// Module PNNSystemd: see docs/architecture.md.
