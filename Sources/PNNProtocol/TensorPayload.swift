@@ -27,10 +27,14 @@ public enum TensorPayload {
             guard d.shape.allSatisfy({ $0 >= 0 }), d.shape.count <= 8 else {
                 throw ProtocolError(.invalidArgument, "tensor '\(d.name)' has an invalid shape \(d.shape)")
             }
-            let (bytes, overflow) = d.elementCount.multipliedReportingOverflow(by: 4)
-            guard !overflow, bytes <= payload.readableBytes else {
+            // Checked arithmetic: a hostile shape must not trap (`elementCount` is a plain product).
+            guard let bytes = byteCount(of: d.shape) else {
                 throw ProtocolError(.invalidArgument,
-                                    "tensor '\(d.name)' of shape \(d.shape) needs \(d.elementCount * 4) bytes, payload has \(payload.readableBytes) left")
+                                    "tensor '\(d.name)' of shape \(d.shape) is too large, payload has \(payload.readableBytes) bytes left")
+            }
+            guard bytes <= payload.readableBytes else {
+                throw ProtocolError(.invalidArgument,
+                                    "tensor '\(d.name)' of shape \(d.shape) needs \(bytes) bytes, payload has \(payload.readableBytes) left")
             }
             expected += bytes
             guard result[d.name] == nil else {
@@ -55,5 +59,17 @@ public enum TensorPayload {
             throw ProtocolError(.invalidArgument, "payload has \(payload.readableBytes) bytes beyond the \(expected) its tensors use")
         }
         return result
+    }
+
+    /// Bytes of a Float32 tensor of `shape` (non-negative extents), nil if 4 × the product of its non-zero
+    /// extents overflows `Int` (then `shape.reduce(1, *)` could trap even when an extent is 0).
+    static func byteCount(of shape: [Int]) -> Int? {
+        var bytes = 4
+        for extent in shape {
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: max(extent, 1))
+            if overflow { return nil }
+            bytes = product
+        }
+        return shape.contains(0) ? 0 : bytes
     }
 }

@@ -54,11 +54,34 @@ public enum WireFormat {
             return try JSONDecoder().decode(type, from: buffer)
         } catch let DecodingError.keyNotFound(key, _) {
             throw ProtocolError(.invalidArgument, "metadata lacks the field '\(key.stringValue)'")
+        } catch let DecodingError.typeMismatch(_, context) where context.codingPath.isEmpty {
+            throw ProtocolError(.invalidArgument, "metadata must be a JSON object")
         } catch let DecodingError.typeMismatch(_, context) {
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw ProtocolError(.invalidArgument, "metadata field '\(path)' has the wrong type")
+            throw ProtocolError(.invalidArgument, "metadata field '\(fieldPath(context))' has the wrong type")
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw ProtocolError(.invalidArgument, "metadata field '\(fieldPath(context))' is null")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            // An unknown enum value, e.g. an error code or device state this build does not know.
+            throw ProtocolError(.invalidArgument, "metadata field '\(fieldPath(context))' has an invalid value")
         } catch {
+            // Foundation reports a number that does not fit its field (1.5 or -1 for a u64) as invalid JSON,
+            // without a path; tell the two apart for the client's sake.
+            if (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) != nil {
+                throw ProtocolError(.invalidArgument,
+                                    "metadata is valid JSON but a value does not fit its field (a fraction or a negative number where a whole or unsigned number belongs?)")
+            }
             throw ProtocolError(.invalidArgument, "metadata is not valid JSON")
+        }
+    }
+
+    /// `tensors[0].shape` style path of a decoding error.
+    private static func fieldPath(_ context: DecodingError.Context) -> String {
+        context.codingPath.reduce(into: "") { path, key in
+            if let index = key.intValue {
+                path += "[\(index)]"
+            } else {
+                path += path.isEmpty ? key.stringValue : "." + key.stringValue
+            }
         }
     }
 

@@ -17,6 +17,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let connection: ClientConnection
     private let dispatcher: Dispatcher
     private let logger: Logger
+    /// Set by the first protocol error: the stream is untrustworthy from there on, so nothing after it
+    /// is dispatched and only one error reply is sent before the close.
+    private var failed = false
 
     init(connection: ClientConnection, dispatcher: Dispatcher, logger: Logger) {
         self.connection = connection
@@ -38,8 +41,15 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !failed else { return }
         let frame = unwrapInboundIn(data)
         let (dispatcher, connection) = (self.dispatcher, self.connection)
+        if frame.requestID == 0 && frame.kind != .cancel {
+            let error = ProtocolError(.invalidArgument, "request id 0 is reserved for connection-level errors")
+            connection.send(WireFormat.frame(for: .failure(error), id: 0, op: WireFormat.operationName(of: frame),
+                                             allocator: connection.allocator))
+            return
+        }
         switch frame.kind {
         case .request:
             let envelope: RequestEnvelope
@@ -67,6 +77,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard !failed else { return }
+        failed = true
         let message: String
         switch error {
         case let error as FrameError:

@@ -1,1 +1,0 @@
-// Module PNNRecorder: see docs/architecture.md.

@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// The baseline for `pnn-bench protocol`: a plain blocking Unix-socket ping-pong between two threads of
+/// this process — the best any protocol over the same socket could do on this machine.
+final class RawSocketPingPong: @unchecked Sendable {
+    private let path: String
+    private let listener: Int32
+    private var serverThread: Thread?
+
+    init(path: String) throws {
+        self.path = path
+        unlink(path)
+        listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = Self.address(path)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard listener >= 0, bound == 0, listen(listener, 4) == 0 else {
+            throw BenchError("cannot listen on \(path): \(String(cString: strerror(errno)))")
+        }
+        let listening = listener
+        // Echo server: reads a u32-length-prefixed message and sends it straight back.
+        serverThread = Thread {
+            while true {
+                let client = accept(listening, nil, nil)
+                if client < 0 { return }
+                var buffer = [UInt8](repeating: 0, count: 4 << 20)
+                while Self.readMessage(client, into: &buffer) > 0 {
+                    let length = Int(UInt32(buffer[0]) | UInt32(buffer[1]) << 8 | UInt32(buffer[2]) << 16 | UInt32(buffer[3]) << 24)
+                    guard Self.writeAll(client, buffer, count: 4 + length) else { break }
+                }
+                close(client)
+            }
+        }
+        serverThread?.start()
+    }
+
+    func shutdown() {
+        Glibc.shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+        unlink(path)
+    }
+
+    /// A connected client end.
+    func connect() throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = Self.address(path)
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard fd >= 0, status == 0 else { throw BenchError("cannot connect to \(path)") }
+        return fd
+    }
+
+    /// One round trip of a `payloadBytes` message (plus its 4-byte length).
+    static func roundTrip(_ fd: Int32, message: [UInt8], scratch: inout [UInt8]) -> Bool {
+        guard writeAll(fd, message, count: message.count) else { return false }
+        return readMessage(fd, into: &scratch) == message.count
+    }
+
+    static func message(payloadBytes: Int) -> [UInt8] {
+        let n = UInt32(payloadBytes)
+        return [UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24)]
+            + [UInt8](repeating: 7, count: payloadBytes)
+    }
+
+    private static func address(_ path: String) -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = byte }
+        }
+        return address
+    }
+
+    /// Reads one length-prefixed message; returns its total size (0 on EOF or error).
+    private static func readMessage(_ fd: Int32, into buffer: inout [UInt8]) -> Int {
+        guard readExactly(fd, &buffer, offset: 0, count: 4) else { return 0 }
+        let length = Int(UInt32(buffer[0]) | UInt32(buffer[1]) << 8 | UInt32(buffer[2]) << 16 | UInt32(buffer[3]) << 24)
+        if buffer.count < 4 + length { buffer += [UInt8](repeating: 0, count: 4 + length - buffer.count) }
+        guard readExactly(fd, &buffer, offset: 4, count: length) else { return 0 }
+        return 4 + length
+    }
+
+    private static func readExactly(_ fd: Int32, _ buffer: inout [UInt8], offset: Int, count: Int) -> Bool {
+        var done = 0
+        while done < count {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + offset + done, count - done) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            done += n
+        }
+        return true
+    }
+
+    private static func writeAll(_ fd: Int32, _ buffer: [UInt8], count: Int) -> Bool {
+        var done = 0
+        while done < count {
+            let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + done, count - done) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            done += n
+        }
+        return true
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
