@@ -26,7 +26,8 @@ public enum FrameKind: UInt8, Sendable, CaseIterable {
 ///       24+m     p  payload: raw little-endian Float32 tensors, in the order the metadata lists them
 ///
 /// On the stream every frame is preceded by its length (24 + m + p) as a u32 little-endian
-/// (swift-nio-extras' length-field codec).
+/// (the wire format of swift-nio-extras' 32-bit little-endian length-field codec; see
+/// `FrameDecoder` and `FrameCodecHandler` for why pnn implements it itself).
 public struct Frame: Sendable, Equatable {
     public static let magic: [UInt8] = [0x50, 0x4E, 0x4E, 0x31]
     public static let headerBytes = 24
@@ -51,6 +52,13 @@ public struct Frame: Sendable, Equatable {
     /// Appends header, metadata and payload to `buffer` (no length prefix).
     public func write(to buffer: inout ByteBuffer) {
         buffer.reserveCapacity(minimumWritableBytes: encodedLength)
+        writeHeaderAndMetadata(to: &buffer)
+        var payload = payload
+        buffer.writeBuffer(&payload)
+    }
+
+    /// Appends the 24-byte header and the metadata (everything but the payload).
+    public func writeHeaderAndMetadata(to buffer: inout ByteBuffer) {
         buffer.writeBytes(Self.magic)
         buffer.writeInteger(Self.version)
         buffer.writeInteger(kind.rawValue)
@@ -59,9 +67,7 @@ public struct Frame: Sendable, Equatable {
         buffer.writeInteger(UInt32(metadata.readableBytes), endianness: .little)
         buffer.writeInteger(UInt32(payload.readableBytes), endianness: .little)
         var metadata = metadata
-        var payload = payload
         buffer.writeBuffer(&metadata)
-        buffer.writeBuffer(&payload)
     }
 
     /// Parses one frame body (everything after the length prefix). Metadata and payload are slices of

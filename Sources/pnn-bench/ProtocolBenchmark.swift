@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import PNNClient
+import NIOCore
+import NIOPosix
 import PNNCore
 
 /// `pnn-bench protocol`: pnnd's round-trip latency and bulk throughput against a raw Unix-socket
@@ -45,6 +47,8 @@ struct ProtocolBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Same as pnnd: the client's continuations resume on the event loop that read the reply.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let directory = "/tmp/pnn-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -9,12 +9,20 @@ struct PNN: AsyncParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "pnn",
-        abstract: "Physical neural networks (Wright et al., Nature 2022): physical models and simulated systems.",
+        abstract: "Physical neural networks (Wright et al., Nature 2022): physical models, simulated systems and the pnnd lab daemon.",
         discussion: "Exit statuses follow sysexits(3): 64 usage, 65 bad input data, 66 input missing, "
-            + "70 internal error, 73 output not writable.",
+            + "69 pnnd unavailable, 70 internal error, 73 output not writable, 74 I/O error, "
+            + "75 temporary failure (retry), 76 protocol error, 77 permission denied; "
+            + "1 other pnnd/device errors.",
         version: version,
-        subcommands: [Version.self, Physics.self]
+        subcommands: [
+            Version.self, Physics.self,
+            Devices.self, Describe.self, Run.self, Calibrate.self, Records.self, Status.self, Metrics.self, Events.self,
+        ]
     )
+
+    /// `pnn --socket PATH <verb>`: the socket may also be given before the verb.
+    @OptionGroup var connection: ConnectionOptions
 
     /// Parses and runs a command; failures from `run()` go through the one exit-status table
     /// (`ExitCodes.swift`) as a single `error: …` line on stderr.

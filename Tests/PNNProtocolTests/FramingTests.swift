@@ -4,7 +4,7 @@ import PNNCore
 import PNNProtocol
 import Testing
 
-/// The framing stack of `addPNNFraming`: `FrameDecoder` / `LengthFieldPrepender` + `FrameCodecHandler`,
+/// The framing stack of `addPNNFraming`: `FrameDecoder` + `FrameCodecHandler` (which writes the prefix),
 /// fed the way swift-nio-extras tests its decoders: one byte at a time, in one batch and split at random.
 @Suite("Framing pipeline")
 struct FramingTests {

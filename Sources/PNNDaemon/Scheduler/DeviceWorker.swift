@@ -29,6 +29,7 @@ actor DeviceWorker {
     private var state: DeviceStateName = .ready
     private var sequence: UInt64
     private var drained: [CheckedContinuation<Void, Never>] = []
+    private var deadlineTimer: (fires: ContinuousClock.Instant, task: Task<Void, Never>)?
 
     init(system: any PhysicalSystem, configHash: String, queueCapacity: Int, leaseIdleSeconds: Double,
          recorder: RecordingQueue?, metrics: DaemonMetrics, events: EventHub, logger: Logger) {
@@ -103,16 +104,19 @@ actor DeviceWorker {
             return .failure(ProtocolError(.resourceExhausted,
                                           "\(name)'s queue is full (\(capacity) requests waiting); retry later"))
         }
+        if !processing {
+            // Idle device: run in the caller's task — no queue, no extra task, nothing to expire.
+            processing = true
+            let response = await execute(work, enqueuedAt: .now)
+            finishProcessing()
+            return response
+        }
         return await withCheckedContinuation { continuation in
             let job = Job(connection: connection, requestID: requestID, uid: uid, work: work,
                           deadline: deadline, continuation: continuation)
             pending.append(job)
             metrics.setQueueDepth(device: name, depth: pending.count)
-            scheduleExpiry(of: job)
-            if !processing {
-                processing = true
-                Task { await self.processQueue() }
-            }
+            armDeadlines()
         }
     }
 
@@ -167,39 +171,58 @@ actor DeviceWorker {
         await withCheckedContinuation { drained.append($0) }
     }
 
-    private func scheduleExpiry(of job: Job) {
-        Task { [weak job] in
-            guard let deadline = job?.deadline else { return }
-            try? await Task.sleep(until: deadline, clock: .continuous)
-            guard let job else { return }
-            await self.expire(job)
+    /// One timer per device, armed for the earliest deadline in the queue (not one task per request:
+    /// a busy daemon would otherwise hold thousands of sleeping tasks).
+    private func armDeadlines() {
+        guard let earliest = pending.map(\.deadline).min() else { return }
+        if let armed = deadlineTimer, armed.fires <= earliest { return }
+        deadlineTimer?.task.cancel()
+        let task = Task {
+            try? await Task.sleep(until: earliest, clock: .continuous)
+            guard !Task.isCancelled else { return }
+            await self.expireOverdue()
         }
+        deadlineTimer = (earliest, task)
     }
 
-    private func expire(_ job: Job) {
-        guard let index = pending.firstIndex(where: { $0 === job }) else { return }
-        pending.remove(at: index)
+    private func expireOverdue() {
+        deadlineTimer = nil
+        let now = ContinuousClock.now
+        let (overdue, waiting) = pending.partitioned { $0.deadline <= now }
+        pending = waiting
         metrics.setQueueDepth(device: name, depth: pending.count)
-        let waited = ContinuousClock.now - job.enqueuedAt
-        job.finish(.failure(ProtocolError(.deadlineExceeded,
-                                          "deadline passed after waiting \(waited.seconds.formatted(2)) s in \(name)'s queue")))
+        for job in overdue {
+            let waited = now - job.enqueuedAt
+            job.finish(.failure(ProtocolError(.deadlineExceeded,
+                                              "deadline passed after waiting \(waited.seconds.formatted(2)) s in \(name)'s queue")))
+        }
+        armDeadlines()
+    }
+
+    /// The device finished a batch: hand the queue to a task of its own, or go idle.
+    private func finishProcessing() {
+        if pending.isEmpty {
+            processing = false
+            for waiter in drained { waiter.resume() }
+            drained.removeAll()
+        } else {
+            Task { await self.processQueue() }
+        }
     }
 
     private func processQueue() async {
         while !pending.isEmpty {
             let job = pending.removeFirst()
             metrics.setQueueDepth(device: name, depth: pending.count)
-            let response = await execute(job)
+            let response = await execute(job.work, enqueuedAt: job.enqueuedAt)
             job.finish(response)
         }
-        processing = false
-        for waiter in drained { waiter.resume() }
-        drained.removeAll()
+        finishProcessing()
     }
 
-    private func execute(_ job: Job) async -> Response {
-        let queued = (ContinuousClock.now - job.enqueuedAt).seconds
-        switch job.work {
+    private func execute(_ work: Job.Work, enqueuedAt: ContinuousClock.Instant) async -> Response {
+        let queued = (ContinuousClock.now - enqueuedAt).seconds
+        switch work {
         case .run(let input, let parameters):
             switch await measure(input: input, parameters: parameters, kind: "run") {
             case .success(let (output, record)):

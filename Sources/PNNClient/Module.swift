@@ -1,1 +1,0 @@
-// Module PNNClient: see docs/architecture.md.

@@ -1,0 +1,166 @@
+import NIOCore
+import NIOPosix
+import PNNCore
+import PNNProtocol
+import Synchronization
+
+/// An async connection to pnnd over its Unix socket; safe to use from many tasks at once (requests are
+/// pipelined and matched to their replies by id).
+///
+/// Every call throws `ClientError`; error replies from the daemon become `.server(code)`. Closing the
+/// client (or losing the connection) fails all calls still waiting. Leases belong to the connection
+/// and end with it.
+public final class PNNClient: Sendable {
+    /// Protocol versions this client speaks, newest last.
+    public static let supportedVersions = [Int(Frame.version)]
+
+    /// The socket this client is connected to.
+    public let socketPath: String
+    let channel: any Channel
+    /// Next request id; 0 is reserved for connection-level errors.
+    private let nextID = Atomic<UInt64>(1)
+    /// The daemon's frame-size limit from `hello`, 0 until then.
+    private let serverMaxFrameBytes = Atomic<Int>(0)
+
+    private init(channel: any Channel, socketPath: String) {
+        self.channel = channel
+        self.socketPath = socketPath
+    }
+
+    deinit {
+        channel.close(promise: nil)
+    }
+
+    /// Connects to pnnd at `socketPath`.
+    ///
+    /// `maxFrameBytes` caps the size of one incoming frame (a larger reply fails the connection).
+    public static func connect(socketPath: String, maxFrameBytes: Int = 64 << 20,
+                               eventLoopGroup: (any EventLoopGroup)? = nil) async throws(ClientError) -> PNNClient {
+        let group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
+        let bootstrap = ClientBootstrap(group: group)
+            .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16_384, maximum: 1 << 20))
+            .channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addPNNFraming(maxFrameBytes: maxFrameBytes)
+                try channel.pipeline.syncOperations.addHandler(ResponseRouter(maxFrameBytes: maxFrameBytes))
+            }
+        }
+        do {
+            let channel = try await bootstrap.connect(unixDomainSocketPath: socketPath).get()
+            return PNNClient(channel: channel, socketPath: socketPath)
+        } catch let error as IOError {
+            throw ClientError(.connection, "cannot connect to pnnd at \(socketPath): \(ResponseRouter.reason(errno: error.errnoCode))")
+        } catch let error as SocketAddressError {
+            throw ClientError(.connection, "cannot connect to pnnd at \(socketPath): invalid socket path (\(error))")
+        } catch {
+            throw ClientError(.connection, "cannot connect to pnnd at \(socketPath): \(error)")
+        }
+    }
+
+    /// Closes the connection: calls still waiting fail with `.connection`, event streams end normally.
+    public func close() async {
+        try? await channel.close().get()
+    }
+
+    // MARK: Requests
+
+    /// Sends any request and waits for its reply.
+    ///
+    /// Error replies are thrown as `.server(code)`, never returned as `Response.failure`. `deadline`
+    /// travels as whole milliseconds (rounded up); pnnd enforces it. Cancelling the calling task sends
+    /// a cancel frame for the request and fails the call with `.cancelled`. Use `events()` rather than
+    /// sending `.subscribe` here, which would drop the events.
+    public func send(_ request: Request, deadline: Duration? = nil) async throws(ClientError) -> Response {
+        try await exchange(request, deadline: deadline, id: makeRequestID(), events: nil)
+    }
+
+    /// Records the daemon's frame-size limit so oversized requests fail before they are sent.
+    func noteServerLimit(maxFrameBytes: Int) {
+        serverMaxFrameBytes.store(max(0, maxFrameBytes), ordering: .relaxed)
+    }
+
+    func makeRequestID() -> UInt64 {
+        while true {
+            let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+            if id != 0 { return id }
+        }
+    }
+
+    /// Encodes, sends and awaits one request; `events` receives a subscription's events.
+    func exchange(_ request: Request, deadline: Duration?, id: UInt64,
+                  events: ResponseRouter.EventSink?) async throws(ClientError) -> Response {
+        let envelope = RequestEnvelope(id: id, deadlineMilliseconds: try Self.milliseconds(deadline), request: request)
+        let frame = WireFormat.frame(for: envelope, allocator: channel.allocator)
+        let limit = serverMaxFrameBytes.load(ordering: .relaxed)
+        if limit > 0, frame.encodedLength > limit {
+            throw ClientError(.invalidRequest,
+                              "'\(request.operation)' request of \(frame.encodedLength) bytes exceeds pnnd's frame limit of \(limit) bytes; send smaller batches")
+        }
+        let replyFrame = try await roundTrip(frame, events: events).get()
+        let response: Response
+        do {
+            response = try WireFormat.response(from: replyFrame)
+        } catch {
+            throw ClientError(.protocolViolation, "undecodable reply to '\(request.operation)': \(error.message)")
+        }
+        if case .failure(let error) = response { throw .server(error) }
+        return response
+    }
+
+    /// Hands `frame` to the router and waits for the reply frame, sending a cancel frame if the task is
+    /// cancelled meanwhile.
+    private func roundTrip(_ frame: Frame, events: ResponseRouter.EventSink?) async -> Result<Frame, ClientError> {
+        let call = CallState()
+        let channel = self.channel
+        let id = frame.requestID
+        return await withTaskCancellationHandler {
+            // The request is queued under the lock, so a cancel frame can never overtake it.
+            let reply: EventLoopPromise<Frame>? = call.phase.withLock { phase in
+                guard phase == .preparing else { return nil }
+                phase = .sent
+                let reply = channel.eventLoop.makePromise(of: Frame.self)
+                let written = channel.eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenFailure { error in
+                    // Also reached when the router failed the request itself (then this is a no-op).
+                    reply.fail(ResponseRouter.classify(error, maxFrameBytes: 0))
+                }
+                channel.writeAndFlush(ResponseRouter.Command.request(frame, reply: reply, events: events), promise: written)
+                return reply
+            }
+            guard let reply else {
+                events?.finish()
+                return .failure(ClientError(.cancelled, "request \(id) was cancelled before it was sent"))
+            }
+            do {
+                return .success(try await reply.futureResult.get())
+            } catch {
+                return .failure(ResponseRouter.classify(error, maxFrameBytes: 0))
+            }
+        } onCancel: {
+            call.phase.withLock { phase in
+                if phase == .sent {
+                    channel.writeAndFlush(ResponseRouter.Command.cancel(id), promise: nil)
+                }
+                phase = .cancelled
+            }
+        }
+    }
+
+    /// `deadline` as positive whole milliseconds for the wire.
+    static func milliseconds(_ deadline: Duration?) throws(ClientError) -> Int? {
+        guard let deadline else { return nil }
+        let (seconds, attoseconds) = deadline.components
+        let milliseconds = (Double(seconds) * 1e3 + Double(attoseconds) / 1e15).rounded(.up)
+        guard milliseconds > 0 else {
+            throw ClientError(.invalidRequest, "a deadline must be positive, got \(deadline)")
+        }
+        // About 285 years: far beyond any request, and exactly representable.
+        return Int(min(milliseconds, 9e12))
+    }
+}
+
+/// Where one call stands, shared between the call and its cancellation handler.
+private final class CallState: Sendable {
+    enum Phase { case preparing, sent, cancelled }
+    let phase = Mutex(Phase.preparing)
+}
