@@ -1,6 +1,6 @@
 # pnn — build, test and demo recipes for a Debian 12 machine with Swift 6 on PATH.
 #
-#   make demo    install missing system packages, build release, run the physics demo
+#   make demo    install missing system packages, build release, run pnnd (simulated) + a batch session
 #   make test    install missing system packages, build everything, run the whole test suite
 #
 # Extra flags for swift build/test/run go in SWIFT_BUILD_FLAGS, e.g.
@@ -18,7 +18,7 @@ APT_PACKAGES := libusb-1.0-0-dev libgpiod-dev pkg-config
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: all deps build release test demo bench clean
+.PHONY: all deps build release test demo physics-demo bench clean
 
 all: build
 
@@ -46,32 +46,46 @@ test: deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) test --disable-xctest $(SWIFT_BUILD_FLAGS) $(SWIFT_TEST_FLAGS)
 
-## demo: release build, then physics checks and a simulate round trip; results land in $(OUT)/
+## demo: release build, then pnnd in simulator mode on a private socket and a short batch session
+## through the pnn CLI; results land in $(OUT)/. (The physics checks run with `make physics-demo`.)
 demo: release
+	@set -e; \
+	bin="$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"; \
+	out="$$(mkdir -p "$(OUT)" && cd "$(OUT)" && pwd)"; \
+	sock="$$out/pnnd.sock"; state="$$out/state"; \
+	echo "== pnnd --simulate --socket $$sock"; \
+	"$$bin/pnnd" --simulate --socket "$$sock" --state-dir "$$state" --log-level notice 2> "$$out/pnnd.log" & \
+	pid=$$!; trap 'kill $$pid 2>/dev/null || true' EXIT; \
+	for i in $$(seq 1 100); do "$$bin/pnn" --socket "$$sock" status > /dev/null 2>&1 && break; sleep 0.1; done; \
+	pnn() { "$$bin/pnn" --socket "$$sock" "$$@"; }; \
+	echo "== pnn devices"; pnn devices; \
+	echo "== pnn describe mech0"; pnn describe mech0; \
+	echo "== pnn run mech0 (4 samples, default reality gap)"; \
+	"$$bin/pnn" physics sample-input mechanical --batch 4 --seed 7 --output "$$out/x.npy" --params-output "$$out/theta.npy" > /dev/null; \
+	pnn run mech0 --input "$$out/x.npy" --params "$$out/theta.npy" --output "$$out/y.npy"; \
+	echo "== pnn run shg0 (8 samples)"; \
+	"$$bin/pnn" physics sample-input shg --batch 8 --seed 8 --output "$$out/x-shg.npy" > /dev/null; \
+	pnn run shg0 --input "$$out/x-shg.npy" --output "$$out/y-shg.npy"; \
+	echo "== pnn calibrate elec0 --samples 64"; \
+	pnn calibrate elec0 --samples 64 --seed 1 --output-dir "$$out/calibration"; \
+	echo "== pnn status"; pnn status; \
+	echo "== pnn metrics (excerpt)"; pnn metrics | grep '^pnn_requests_total' | head -5; \
+	echo "== SIGTERM: pnnd drains and exits"; kill -TERM $$pid; wait $$pid; trap - EXIT; \
+	echo "== pnn records export mech0"; \
+	"$$bin/pnn" records export mech0 --state-dir "$$state/records" --output "$$out/records-mech0"; \
+	echo; echo "demo outputs in $$out: y.npy, y-shg.npy, calibration/, records-mech0/, pnnd.log"
+
+## physics-demo: the physics checks of the models alone (no daemon)
+physics-demo: release
 	@set -e; \
 	pnn="$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/pnn"; \
 	mkdir -p "$(OUT)"; \
-	echo "== pnn physics models"; \
-	"$$pnn" physics models; \
-	echo "== pnn physics gradcheck"; \
 	"$$pnn" physics gradcheck; \
-	echo "== pnn physics conv --svg $(OUT)/conv.svg"; \
-	"$$pnn" physics conv --svg "$(OUT)/conv.svg"; \
-	echo "== pnn physics sample-input + simulate (mechanical, default reality gap)"; \
-	"$$pnn" physics sample-input mechanical --batch 4 --seed 7 \
-	  --output "$(OUT)/x.npy" --params-output "$(OUT)/theta.npy"; \
-	"$$pnn" physics simulate mechanical --input "$(OUT)/x.npy" --params "$(OUT)/theta.npy" \
-	  --output "$(OUT)/y.npy" --gap default --seed 1 --json; \
-	echo; \
-	echo "demo outputs:"; \
-	printf '  %-24s %s\n' \
-	  "$(OUT)/conv.svg"  "controllable-convolution figure" \
-	  "$(OUT)/x.npy"     "input batch X [4×196], float32" \
-	  "$(OUT)/theta.npy" "parameters θ [196], float32" \
-	  "$(OUT)/y.npy"     "simulated measurement Y [4×196], float32"
+	"$$pnn" physics conv --svg "$(OUT)/conv.svg"
 
 bench:
 	$(SWIFT) run -c release $(SWIFT_BUILD_FLAGS) pnn-bench physics
+	$(SWIFT) run -c release $(SWIFT_BUILD_FLAGS) pnn-bench protocol
 
 clean:
 	$(SWIFT) package clean

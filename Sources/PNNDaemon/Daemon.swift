@@ -142,6 +142,8 @@ public final class Daemon: Service, Sendable {
         await metricsServer?.stop()
         dispatcher.stopAcceptingWork()
         await Self.drain(dispatcher.workers, timeout: .seconds(settings.drainSeconds))
+        // Finished batches must also reach their clients before the connections close.
+        await dispatcher.waitForAnswers(timeout: .seconds(max(1, settings.drainSeconds)))
         for worker in dispatcher.workers {
             events.publish(DeviceEvent(device: worker.name, kind: .down, message: "pnnd stopping", time: UnixTime.now()))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import PNNCore
+import PNNTestSupport
 import Testing
 
 /// The built `pnn` executable, run as a user would run it.
@@ -46,34 +47,10 @@ enum PNNExecutable {
         guard let url else {
             throw LocateError()
         }
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        // Files, not pipes: nothing can block however much the command prints.
-        let id = UUID().uuidString
-        let outURL = directory.appendingPathComponent(".stdout-\(id)")
-        let errURL = directory.appendingPathComponent(".stderr-\(id)")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        return Result(
-            status: process.terminationStatus,
-            exited: process.terminationReason == .exit,
-            stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+        // ProcessRun (posix_spawn + waitpid), not Foundation's Process: parallel suites blocked in
+        // waitUntilExit were seen to deadlock the test run.
+        let run = try ProcessRun.run(url, arguments, in: directory)
+        return Result(status: run.status, exited: run.exited, stdout: run.stdout, stderr: run.stderr)
     }
 
     struct LocateError: Error, CustomStringConvertible {

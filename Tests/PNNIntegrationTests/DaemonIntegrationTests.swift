@@ -141,13 +141,9 @@ import Testing
         let harness = try DaemonHarness(config: Self.slowEcho)
         try Tensor<Float>(uncheckedRows: [1, 2, 3, 4], columns: 4).writeNPY(to: harness.directory.path("x.npy"))
         let pnn = try BuiltProducts.require("pnn")
-        let holder = Process()
-        holder.executableURL = pnn
-        holder.arguments = ["--socket", harness.daemon.socketPath, "run", "slow0", "--lease",
-                            "--input", harness.directory.path("x.npy"), "--output", harness.directory.path("y.npy")]
-        holder.standardOutput = FileHandle.nullDevice
-        holder.standardError = FileHandle.nullDevice
-        try holder.run()
+        let holder = try Subprocess(pnn.path, ["--socket", harness.daemon.socketPath, "run", "slow0", "--lease",
+                                               "--input", harness.directory.path("x.npy"),
+                                               "--output", harness.directory.path("y.npy")])
         let client = try await harness.client()
         // Wait until the CLI holds the lease and its batch is on the device.
         var leased = false
@@ -162,8 +158,8 @@ import Testing
         } catch {
             #expect(error.code.serverCode == .failedPrecondition)
         }
-        kill(holder.processIdentifier, SIGKILL)
-        holder.waitUntilExit()
+        holder.signal(SIGKILL)
+        holder.wait()
         var granted = false
         for _ in 0 ..< 500 where !granted {
             granted = (try? await client.lease("slow0")) != nil
@@ -179,7 +175,7 @@ import Testing
         let x = Tensor<Float>(uncheckedRows: [4, 3, 2, 1], columns: 4)
         async let reply = client.run("slow0", input: x, parameters: Tensor([]))
         try await Task.sleep(for: .milliseconds(300))
-        kill(harness.daemon.process.processIdentifier, SIGTERM)
+        harness.daemon.send(SIGTERM)
         let (y, _) = try await reply
         #expect(y == x, "the batch in flight at SIGTERM completes and is answered")
         let end = harness.daemon.stop()

@@ -38,7 +38,7 @@ import Testing
         let keepBefore = try await client.describe("keep0").configHash
 
         try Self.devices(secondGap: "default").write(toFile: harness.directory.path("pnnd.toml"), atomically: true, encoding: .utf8)
-        kill(harness.daemon.process.processIdentifier, SIGHUP)
+        harness.daemon.send(SIGHUP)
         var reconfigured: DeviceEvent?
         for try await event in events where event.device == "change0" && event.kind == .reconfigured {
             reconfigured = event
@@ -58,7 +58,7 @@ import Testing
     @Test func aBrokenConfigOnReloadChangesNothing() async throws {
         let harness = try DaemonHarness(config: Self.devices(secondGap: "none"))
         try "[[device]]\nname = 3\n".write(toFile: harness.directory.path("pnnd.toml"), atomically: true, encoding: .utf8)
-        kill(harness.daemon.process.processIdentifier, SIGHUP)
+        harness.daemon.send(SIGHUP)
         var logged = false
         for _ in 0 ..< 500 where !logged {
             logged = harness.daemon.log.contains("reload failed")
@@ -84,6 +84,11 @@ import Testing
         #expect(run.status == 0, "stderr: \(run.stderr)")
         let y = try Tensor<Float>(npyFile: harness.directory.path("y.npy"))
         #expect(y.shape == [3, 32])
+        // Without --params the device's P parameters are zero.
+        let plain = try harness.pnn(["run", "shg0", "--input", harness.directory.path("x.npy"),
+                                     "--output", harness.directory.path("y0.npy")])
+        #expect(plain.status == 0, "stderr: \(plain.stderr)")
+        #expect(try Tensor<Float>(npyFile: harness.directory.path("y0.npy")).shape == [3, 32])
         let metrics = try harness.pnn(["metrics"])
         #expect(metrics.stdout.contains("pnn_requests_total"))
         #expect(metrics.stdout.contains("device=\"shg0\""))

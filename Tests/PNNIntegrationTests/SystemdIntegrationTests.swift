@@ -40,7 +40,7 @@ import Testing
         #expect(seen.contains { $0.contains("READY=1") }, "messages: \(seen)")
         #expect(seen.contains { $0.contains("WATCHDOG=1") }, "messages: \(seen)")
         #expect(seen.contains { $0.contains("STATUS=serving 4 devices") }, "messages: \(seen)")
-        kill(daemon.process.processIdentifier, SIGTERM)
+        daemon.send(SIGTERM)
         var stopping = false
         let stopDeadline = Date().addingTimeInterval(30)
         while Date() < stopDeadline, !stopping {

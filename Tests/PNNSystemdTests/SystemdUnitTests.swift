@@ -1,4 +1,5 @@
 import Foundation
+import PNNTestSupport
 import Testing
 
 enum SystemdTools {
@@ -22,17 +23,10 @@ struct SystemdUnitTests {
     }
 
     static func runCheck(_ arguments: [String] = []) throws -> Outcome {
-        let process = Process()
-        // Through bash, so a checkout that lost the executable bit still runs the check.
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script.path] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        // Through bash, so a checkout that lost the executable bit still runs the check. ProcessRun (not
+        // Foundation's Process) so parallel suites cannot deadlock on waitUntilExit.
+        let run = try ProcessRun.run(URL(fileURLWithPath: "/bin/bash"), [script.path] + arguments)
+        return Outcome(status: run.status, output: run.stdout + run.stderr)
     }
 
     /// A temporary copy of systemd/ with `edit` applied to pnnd.service.

@@ -4,12 +4,12 @@ import Foundation
 ///
 /// Waits until the socket answers (or the process dies, in which case its log is in the error), and
 /// stops it with SIGTERM or SIGKILL on request; `deinit` kills what is left.
-public final class DaemonProcess: @unchecked Sendable {
+public final class DaemonProcess: Sendable {
     public let directory: ScratchDirectory
     public let socketPath: String
     public let stateDirectory: String
     public let logPath: String
-    public let process: Process
+    public let process: Subprocess
 
     public struct StartupFailure: Error, CustomStringConvertible {
         public var description: String
@@ -26,26 +26,14 @@ public final class DaemonProcess: @unchecked Sendable {
         let pnnd = try BuiltProducts.require("pnnd")
         var argv = arguments + ["--state-dir", stateDirectory]
         if passSocketFlag { argv += ["--socket", socketPath] }
-        let process = Process()
-        if wrapper.isEmpty {
-            process.executableURL = pnnd
-            process.arguments = argv
-        } else {
-            process.executableURL = URL(fileURLWithPath: wrapper[0])
-            process.arguments = Array(wrapper.dropFirst()) + [pnnd.path] + argv
-        }
         var env = ProcessInfo.processInfo.environment
         for key in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "JOURNAL_STREAM"] {
             env[key] = nil
         }
         env.merge(environment) { _, new in new }
-        process.environment = env
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let executable = wrapper.first ?? pnnd.path
+        let command = wrapper.isEmpty ? argv : Array(wrapper.dropFirst()) + [pnnd.path] + argv
+        let process = try Subprocess(executable, command, environment: env, stdout: logPath, stderr: logPath)
         self.process = process
     }
 
@@ -60,7 +48,7 @@ public final class DaemonProcess: @unchecked Sendable {
         while Date() < deadline {
             if Self.answers(socketPath) { return }
             if !process.isRunning {
-                throw StartupFailure(description: "pnnd exited with status \(process.terminationStatus):\n\(log)")
+                throw StartupFailure(description: "pnnd exited (\(process.wait())):\n\(log)")
             }
             usleep(20_000)
         }
@@ -70,16 +58,17 @@ public final class DaemonProcess: @unchecked Sendable {
     /// Sends `signal` and waits for the process to end; returns its exit status (or signal number).
     @discardableResult
     public func stop(signal: Int32 = SIGTERM) -> (status: Int32, exited: Bool) {
-        if process.isRunning { kill(process.processIdentifier, signal) }
-        process.waitUntilExit()
-        return (process.terminationStatus, process.terminationReason == .exit)
+        process.signal(signal)
+        let end = process.wait()
+        return (end.status, end.exited)
     }
 
+    /// Sends a signal without waiting (SIGHUP, or SIGTERM while a request is in flight).
+    public func send(_ signal: Int32) { process.signal(signal) }
+
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        process.signal(SIGKILL)
+        process.wait()
     }
 
     /// True when something accepts connections on the Unix socket at `path`.

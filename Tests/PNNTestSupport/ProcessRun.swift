@@ -10,32 +10,18 @@ public struct ProcessRun: Sendable {
 
     public static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
                            in directory: URL? = nil) throws -> ProcessRun {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let directory { process.currentDirectoryURL = directory }
-        let scratch = FileManager.default.temporaryDirectory
         let id = UUID().uuidString
-        let outURL = scratch.appendingPathComponent("pnn-out-\(id)")
-        let errURL = scratch.appendingPathComponent("pnn-err-\(id)")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let outPath = NSTemporaryDirectory() + "pnn-out-\(id)"
+        let errPath = NSTemporaryDirectory() + "pnn-err-\(id)"
         defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
+            try? FileManager.default.removeItem(atPath: outPath)
+            try? FileManager.default.removeItem(atPath: errPath)
         }
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        return ProcessRun(status: process.terminationStatus, exited: process.terminationReason == .exit,
-                          stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-                          stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+        let child = try Subprocess(executable.path, arguments, environment: environment, directory: directory?.path,
+                                   stdout: outPath, stderr: errPath)
+        let end = child.wait()
+        return ProcessRun(status: end.status, exited: end.exited,
+                          stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                          stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
     }
 }

@@ -18,6 +18,8 @@ final class Dispatcher: Sendable {
         var connections: [ConnectionID: ClientConnection] = [:]
         var acceptingWork = true
         var configHash = ""
+        /// Requests decoded but not yet answered (their reply not yet handed to the channel).
+        var inFlight = 0
     }
 
     let maxFrameBytes: Int
@@ -89,8 +91,23 @@ final class Dispatcher: Sendable {
         for connection in state.withLock({ Array($0.connections.values) }) { connection.close() }
     }
 
+    /// A cancel frame: drops the queued request with that id, or ends the subscription with that id.
     func cancel(requestID: UInt64, from connection: ConnectionID) async {
+        events.unsubscribe(connection: connection, subscriptionID: requestID)
         for worker in workers { await worker.cancel(connection: connection, requestID: requestID) }
+    }
+
+    /// Brackets a request from decoding to handing its reply to the channel, so shutdown can wait for
+    /// answers that are computed but not yet sent.
+    func beginRequest() { state.withLock { $0.inFlight += 1 } }
+    func endRequest() { state.withLock { $0.inFlight -= 1 } }
+
+    /// Waits (up to `timeout`) until every request in flight has been answered.
+    func waitForAnswers(timeout: Duration) async {
+        let deadline = ContinuousClock.now + timeout
+        while state.withLock({ $0.inFlight }) > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     /// A request rejected before dispatch (undecodable metadata): counted like any other.

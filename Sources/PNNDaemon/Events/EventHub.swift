@@ -16,6 +16,10 @@ final class EventHub: Sendable {
         subscribers.withLock { $0.append(subscriber) }
     }
 
+    func unsubscribe(connection: ConnectionID, subscriptionID: UInt64) {
+        subscribers.withLock { $0.removeAll { $0.connection == connection && $0.subscriptionID == subscriptionID } }
+    }
+
     func connectionClosed(_ connection: ConnectionID) {
         subscribers.withLock { $0.removeAll { $0.connection == connection } }
     }

@@ -62,10 +62,12 @@ final class ConnectionHandler: ChannelInboundHandler {
                                                  allocator: connection.allocator))
                 return
             }
+            dispatcher.beginRequest()
             Task {
                 let response = await dispatcher.handle(envelope, from: connection)
                 connection.send(WireFormat.frame(for: response, id: envelope.id, op: envelope.request.operation,
                                                  allocator: connection.allocator))
+                dispatcher.endRequest()
             }
         case .cancel:
             Task { await dispatcher.cancel(requestID: frame.requestID, from: connection.id) }

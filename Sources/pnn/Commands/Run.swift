@@ -20,7 +20,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Input batch X: .npy, float32 or float64, shape [B×N] ([N] = one sample).", valueName: "X.npy"))
     var input: String
 
-    @Option(help: ArgumentHelp("Parameters θ: .npy of shape [P]. Without it P = 0.", valueName: "P.npy"))
+    @Option(help: ArgumentHelp("Parameters θ: .npy of shape [P]. Without it θ = 0 (the device's P zeros).", valueName: "P.npy"))
     var params: String?
 
     @Option(help: ArgumentHelp("Where to write Y [B×M] (.npy, same dtype as X).", valueName: "Y.npy"))
@@ -52,10 +52,16 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let (x, scalarType) = try DeviceTensors.batch(input)
-        let theta = try DeviceTensors.vector(params)
+        let file = try DeviceTensors.vector(params)
         // Fail before the measurement, not after it.
         try DeviceTensors.checkWritable(output)
         let (y, info) = try await connection.withClient { client in
+            var theta = file
+            if params == nil {
+                // No θ given: the device's neutral setting, all P parameters zero.
+                let p = try await client.describe(device).parameters
+                theta = Tensor<Float>(repeating: 0, shape: [p])
+            }
             if lease { _ = try await client.lease(device) }
             let result = try await client.run(device, input: x, parameters: theta, deadline: deadline.map { .seconds($0) })
             if lease { try await client.release(device) }
