@@ -18,7 +18,7 @@ APT_PACKAGES := libusb-1.0-0-dev libgpiod-dev pkg-config
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: all deps build release test demo physics-demo bench clean
+.PHONY: all deps build release test demo physics-demo bench install clean
 
 all: build
 
@@ -86,6 +86,15 @@ physics-demo: release
 bench:
 	$(SWIFT) run -c release $(SWIFT_BUILD_FLAGS) pnn-bench physics
 	$(SWIFT) run -c release $(SWIFT_BUILD_FLAGS) pnn-bench protocol
+
+## install: pnn and pnnd into $(PREFIX)/bin (then `systemd-analyze verify systemd/pnnd.service
+## systemd/pnnd.socket` finds ExecStart=/usr/local/bin/pnnd); units and udev rules: docs/operations.md
+PREFIX ?= /usr/local
+install: release
+	@bin="$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"; \
+	install -d "$(DESTDIR)$(PREFIX)/bin"; \
+	install -m 0755 "$$bin/pnnd" "$$bin/pnn" "$(DESTDIR)$(PREFIX)/bin/"; \
+	echo "installed pnn and pnnd into $(DESTDIR)$(PREFIX)/bin"
 
 clean:
 	$(SWIFT) package clean
