@@ -61,6 +61,21 @@ public struct SegmentedDrive: Sendable, Codable, Equatable {
         return i < inputs ? x[i] : 0
     }
 
+    /// The detector bin of every sample in the read window (`[windowSteps]`, step n ↦ entry
+    /// n − windowStart) and the number of samples in each bin (`[outputs]`). Models compute these
+    /// once, so their forward and adjoint loops need no bin bookkeeping.
+    public func bins(outputs: Int) -> (ofStep: [Int], lengths: [Int]) {
+        var ofStep = [Int](repeating: 0, count: windowSteps)
+        var lengths = [Int](repeating: 0, count: outputs)
+        for m in 0 ..< outputs {
+            for n in binStart(m, outputs: outputs) ..< binStart(m + 1, outputs: outputs) {
+                ofStep[n - windowStart] = m
+            }
+            lengths[m] = binStart(m + 1, outputs: outputs) - binStart(m, outputs: outputs)
+        }
+        return (ofStep, lengths)
+    }
+
     /// Start step of detector bin `m` of `outputs` (bin m spans `binStart(m) ..< binStart(m + 1)`).
     @inline(__always)
     public func binStart(_ m: Int, outputs: Int) -> Int {

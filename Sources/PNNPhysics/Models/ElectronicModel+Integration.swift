@@ -16,8 +16,6 @@ extension ElectronicModel {
         var volts = 0.0
         var amps = 0.0
         voltages?[0] = 0
-        var bin = 0
-        var nextBinStart = d.binStart(1, outputs: m)
         var n = 0
         for s in 0 ..< d.segments {
             let drive = d.segmentValue(s, x: x, theta: theta) * inverseL
@@ -27,19 +25,13 @@ extension ElectronicModel {
                 amps = phi.c * volts + phi.d * amps + gamma.c * shunt + gamma.d * drive
                 volts = v
                 voltages?[n + 1] = v
-                if n >= d.windowStart {
-                    while n >= nextBinStart {
-                        bin += 1
-                        nextBinStart = d.binStart(bin + 1, outputs: m)
-                    }
-                    outputs[bin] += v
-                }
+                if n >= d.windowStart { outputs[binOfStep[n - d.windowStart]] += v }
                 n += 1
             }
         }
         let gain = configuration.scopeGain
         for j in 0 ..< m {
-            outputs[j] *= gain / Double(d.binStart(j + 1, outputs: m) - d.binStart(j, outputs: m))
+            outputs[j] *= gain / Double(binLength[j])
         }
     }
 
@@ -52,28 +44,19 @@ extension ElectronicModel {
         segmentBar: UnsafeMutableBufferPointer<Double>
     ) {
         let d = configuration.drive
-        let m = yBar.count
         let (phi, gamma) = (hold.phi, hold.gamma)
         let inverseC = 1 / configuration.capacitanceFarads
         let inverseL = 1 / configuration.inductanceHenries
         let gain = configuration.scopeGain
         var lambdaV = 0.0
         var lambdaI = 0.0
-        var bin = m - 1
-        var binStart = d.binStart(bin, outputs: m)
-        var weight = gain * yBar[bin] / Double(d.binStart(m, outputs: m) - binStart)
         var n = d.steps - 1
         for s in stride(from: d.segments - 1, through: 0, by: -1) {
             var driveBar = 0.0
             for _ in 0 ..< d.substeps {
                 if n >= d.windowStart {
-                    while n < binStart {
-                        bin -= 1
-                        let end = binStart
-                        binStart = d.binStart(bin, outputs: m)
-                        weight = gain * yBar[bin] / Double(end - binStart)
-                    }
-                    lambdaV += weight
+                    let bin = binOfStep[n - d.windowStart]
+                    lambdaV += gain * yBar[bin] / Double(binLength[bin])
                 }
                 let shuntBar = gamma.a * lambdaV + gamma.c * lambdaI
                 driveBar += gamma.b * lambdaV + gamma.d * lambdaI

@@ -30,6 +30,9 @@ public struct ElectronicModel: PhysicalModel {
 
     /// Exact one-step propagator of the RLC circuit.
     let hold: ZeroOrderHold
+    /// Scope bin of each sample in the read window, and samples per bin.
+    let binOfStep: [Int]
+    let binLength: [Int]
 
     public init(_ configuration: Configuration) throws(ModelError) {
         try configuration.validate()
@@ -38,6 +41,7 @@ public struct ElectronicModel: PhysicalModel {
         let system = Matrix2(0, 1 / c.capacitanceFarads, -1 / c.inductanceHenries,
                              -c.resistanceOhms / c.inductanceHenries)
         hold = try ZeroOrderHold(system: system, step: c.drive.stepSeconds)
+        (binOfStep, binLength) = c.drive.bins(outputs: c.outputs)
     }
 
     /// Transistor current I_T(V) and its slope dI_T/dV.

@@ -91,8 +91,6 @@ extension MechanicalModel {
         let (pa, pb, pc, pd) = (ws.phiA, ws.phiB, ws.phiC, ws.phiD)
         let (gq, gv, cub, cpl, mic) = (ws.gammaQ, ws.gammaV, ws.cubic,
                                        ws.coupling, ws.microphone)
-        var bin = 0
-        var nextBinStart = d.binStart(1, outputs: m)
         var n = 0
         for s in 0 ..< d.segments {
             let us = ws.drive[s]
@@ -111,20 +109,13 @@ extension MechanicalModel {
                     p += mic[k] * nv
                 }
                 pressure?[n] = p
-                if n >= d.windowStart {
-                    while n >= nextBinStart {
-                        bin += 1
-                        nextBinStart = d.binStart(bin + 1, outputs: m)
-                    }
-                    outputs[bin] += p * p
-                }
+                if n >= d.windowStart { outputs[binOfStep[n - d.windowStart]] += p * p }
                 n += 1
             }
         }
         let gain = configuration.detectorGain
         for j in 0 ..< m {
-            let length = d.binStart(j + 1, outputs: m) - d.binStart(j, outputs: m)
-            outputs[j] *= gain / Double(length)
+            outputs[j] *= gain / Double(binLength[j])
         }
     }
 
@@ -139,7 +130,6 @@ extension MechanicalModel {
         workspace ws: Workspace
     ) {
         let d = configuration.drive
-        let m = yBar.count
         let K = ws.modes
         let gain = configuration.detectorGain
         let (lq, lv) = (ws.lambdaQ, ws.lambdaV)
@@ -150,21 +140,13 @@ extension MechanicalModel {
         for k in 0 ..< K { lq[k] = 0; lv[k] = 0 }
         for s in 0 ..< d.segments { ws.driveBar[s] = 0 }
 
-        var bin = m - 1
-        var binStart = d.binStart(bin, outputs: m)
-        var weight = 2 * gain * yBar[bin] / Double(d.binStart(m, outputs: m) - binStart)
         var n = d.steps - 1
         for s in stride(from: d.segments - 1, through: 0, by: -1) {
             var uBar = 0.0
             for _ in 0 ..< d.substeps {
                 if n >= d.windowStart {
-                    while n < binStart {
-                        bin -= 1
-                        let end = binStart
-                        binStart = d.binStart(bin, outputs: m)
-                        weight = 2 * gain * yBar[bin] / Double(end - binStart)
-                    }
-                    let pBar = weight * ws.pressure[n]
+                    let bin = binOfStep[n - d.windowStart]
+                    let pBar = 2 * gain * yBar[bin] / Double(binLength[bin]) * ws.pressure[n]
                     for k in 0 ..< K { lv[k] += mic[k] * pBar }
                 }
                 let row = trajectory + n * K

@@ -27,6 +27,9 @@ public struct MechanicalModel: PhysicalModel {
     let cubic: [Double]
     let coupling: [Double]
     let microphone: [Double]
+    /// Detector bin of each sample in the read window, and samples per bin.
+    let binOfStep: [Int]
+    let binLength: [Int]
 
     public init(_ configuration: Configuration) throws(ModelError) {
         try configuration.validate()
@@ -51,6 +54,7 @@ public struct MechanicalModel: PhysicalModel {
         cubic = c.modeFrequenciesHz.map { let w = 2 * Double.pi * $0; return w * w * c.cubicStiffnessPerSquareMetre }
         coupling = c.driveCouplings
         microphone = c.microphoneWeights
+        (binOfStep, binLength) = c.drive.bins(outputs: c.outputs)
     }
 
     public func forward(
