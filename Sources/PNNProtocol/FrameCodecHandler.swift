@@ -5,19 +5,25 @@ import NIOCore
 /// Inbound it parses the bodies `FrameDecoder` cuts out. Outbound it writes the u32 length prefix, the
 /// header and the metadata as one small buffer and the tensor payload as a second one, so a 1 MiB batch
 /// goes to the socket (one writev) without being copied into a frame buffer first.
-public final class FrameCodecHandler: ChannelDuplexHandler, Sendable {
+public final class FrameCodecHandler: ChannelDuplexHandler {
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = Frame
     public typealias OutboundIn = Frame
     public typealias OutboundOut = ByteBuffer
 
+    /// Set by the first malformed frame: after it the stream cannot be trusted, so nothing that follows
+    /// (even if it parses) is passed on while the connection is being closed.
+    private var failed = false
+
     public init() {}
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !failed else { return }
         let body = unwrapInboundIn(data)
         do {
             context.fireChannelRead(wrapInboundOut(try Frame(body: body)))
         } catch {
+            failed = true
             context.fireErrorCaught(error)
         }
     }

@@ -44,7 +44,10 @@ public enum WireFormat {
     private static func encodeJSON(_ value: some Encodable, allocator: ByteBufferAllocator) -> ByteBuffer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding our own value types cannot fail (no non-finite floats are ever stored in them).
+        // JSON has no NaN/Infinity: a non-finite setting (a caller's bug) travels as a string, which the
+        // receiver rejects naming the field, instead of making encoding fail.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return allocator.buffer(data: data)
     }

@@ -234,9 +234,7 @@ struct FramingTests {
             try channel.writeInbound(buffer(stream))
         }
         let after = try channel.readInbound(as: Frame.self)
-        withKnownIssue("FrameCodecHandler forwards frames that follow a malformed one") {
-            #expect(after == nil)
-        }
+        #expect(after == nil)
         _ = try? channel.finish()
     }
 
