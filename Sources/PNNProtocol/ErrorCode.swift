@@ -22,3 +22,12 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     /// A bug or unexpected failure inside pnnd; the message says what, the daemon log says more.
     case `internal`
 }
+
+extension ErrorCode {
+    /// Decodes leniently: a code added by a newer pnnd reads as `.internal` (the message still says
+    /// what happened) instead of making the whole reply undecodable.
+    public init(from decoder: any Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode(String.self)
+        self = ErrorCode(rawValue: raw) ?? .internal
+    }
+}
