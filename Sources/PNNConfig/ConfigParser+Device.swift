@@ -186,8 +186,8 @@ extension ConfigParser {
             throw device.error(key, "shape \(shape) does not fit a \(model.rawValue) model: \(problem)")
         }
         guard !overrides.isEmpty, let problem = failure(overrides) else { return }
-        for key in overrides.keys.sorted() {
-            if let alone = failure([key: overrides[key]!]) { throw device.error("model.\(key)", alone) }
+        for (key, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            if let alone = failure([key: value]) { throw device.error("model.\(key)", alone) }
         }
         throw device.error("model", problem)
     }
