@@ -22,12 +22,15 @@ extension DriveLimits {
         let scan = LimitScan(limits: self, order: order)
         return input.scalars.withUnsafeBufferPointer { x in
             parameters.scalars.withUnsafeBufferPointer { theta in
-                if let v = scan.parameterValues(theta) { return v }
+                // Nearly every batch is fine: one vectorised pass over all values decides whether the
+                // per-value scan (which names the first offender) is needed at all.
+                let valuesOK = scan.allAllowed(theta) && scan.allAllowed(x)
+                if !valuesOK, let v = scan.parameterValues(theta) { return v }
+                guard !valuesOK || scan.checksDrive else { return nil }
                 for b in 0 ..< batch {
                     let sample = UnsafeBufferPointer(rebasing: x[b * width ..< (b + 1) * width])
-                    if let v = scan.inputValues(sample, sample: b) ?? scan.drive(sample, theta, sample: b) {
-                        return v
-                    }
+                    if !valuesOK, let v = scan.inputValues(sample, sample: b) { return v }
+                    if let v = scan.drive(sample, theta, sample: b) { return v }
                 }
                 return nil
             }
@@ -70,6 +73,32 @@ private struct LimitScan {
 
     @inline(__always)
     private func allowed(_ u: Float) -> Bool { u.isFinite && u >= minimum && u <= maximum }
+
+    /// True when step or power limits need the per-sample drive pass.
+    var checksDrive: Bool { maxStep != nil || maxMeanPower != nil }
+
+    /// Every value finite and within [minimum, maximum], tested 16 lanes at a time (NaN fails both
+    /// comparisons; ±Inf fails one, as the range is finite).
+    func allAllowed(_ values: UnsafeBufferPointer<Float>) -> Bool {
+        let lanes = 16
+        let lo = SIMD16<Float>(repeating: minimum), hi = SIMD16<Float>(repeating: maximum)
+        var inside = SIMDMask<SIMD16<Int32>>(repeating: true)
+        var i = 0
+        if let base = values.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + lanes <= values.count {
+                let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                inside .&= (v .>= lo) .& (v .<= hi)
+                i += lanes
+            }
+        }
+        guard all(inside) else { return false }
+        while i < values.count {
+            guard allowed(values[i]) else { return false }
+            i += 1
+        }
+        return true
+    }
 
     /// The rule `u` breaks: NaN/Inf first, then the range.
     private func value(_ u: Float, named: String, sample: Int?, index: Int, which: String) -> LimitViolation? {
