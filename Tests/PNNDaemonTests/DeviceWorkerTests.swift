@@ -20,7 +20,7 @@ import Testing
 
     static func run(_ worker: DeviceWorker, _ connection: ConnectionID, id: UInt64,
                     deadline: Duration = .seconds(60)) async -> Response {
-        await worker.submit(connection: connection, requestID: id, uid: 0,
+        await worker.submit(connection: connection, requestID: id,
                             work: .run(input: x, parameters: Tensor([])), deadline: .now + deadline)
     }
 

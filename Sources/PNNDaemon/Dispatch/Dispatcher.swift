@@ -196,8 +196,8 @@ final class Dispatcher: Sendable {
             return .failure(ProtocolError(.unavailable, "pnnd is shutting down"))
         }
         let timeout = envelope.deadlineMilliseconds.map { Duration.milliseconds($0) } ?? defaultDeadline
-        return await worker.submit(connection: connection.id, requestID: envelope.id, uid: connection.uid,
-                                   work: work, deadline: .now + timeout)
+        return await worker.submit(connection: connection.id, requestID: envelope.id, work: work,
+                                   deadline: .now + timeout)
     }
 
     private func checkDriveAccess(_ connection: ClientConnection, _ op: String, _ device: String) -> Response? {

@@ -91,7 +91,7 @@ actor DeviceWorker {
 
     /// Queues a job and waits for its reply. Fails at once when the queue is full, the device is leased by
     /// another connection, or the worker is shutting down.
-    func submit(connection: ConnectionID, requestID: UInt64, uid: UInt32, work: Job.Work,
+    func submit(connection: ConnectionID, requestID: UInt64, work: Job.Work,
                 deadline: ContinuousClock.Instant) async -> Response {
         guard accepting else {
             return .failure(ProtocolError(.unavailable, "\(name) is shutting down or being reconfigured"))
@@ -112,7 +112,7 @@ actor DeviceWorker {
             return response
         }
         return await withCheckedContinuation { continuation in
-            let job = Job(connection: connection, requestID: requestID, uid: uid, work: work,
+            let job = Job(connection: connection, requestID: requestID, work: work,
                           deadline: deadline, continuation: continuation)
             pending.append(job)
             metrics.setQueueDepth(device: name, depth: pending.count)
@@ -180,7 +180,7 @@ actor DeviceWorker {
         let task = Task {
             try? await Task.sleep(until: earliest, clock: .continuous)
             guard !Task.isCancelled else { return }
-            await self.expireOverdue()
+            self.expireOverdue()
         }
         deadlineTimer = (earliest, task)
     }
@@ -247,10 +247,15 @@ actor DeviceWorker {
                 }
             }
             let info = CalibrationInfo(device: name, samples: samples, sequences: sequences, seed: seed)
-            return .calibrated(info,
-                               input: Tensor(shapeOrEmpty: [samples, description.inputs], inputs),
-                               parameters: Tensor(shapeOrEmpty: [samples, description.parameters], thetas),
-                               output: Tensor(shapeOrEmpty: [samples, description.outputs], outputs))
+            do {
+                return .calibrated(info,
+                                   input: try Tensor(shape: [samples, description.inputs], scalars: inputs),
+                                   parameters: try Tensor(shape: [samples, description.parameters], scalars: thetas),
+                                   output: try Tensor(shape: [samples, description.outputs], scalars: outputs))
+            } catch {
+                // The device returned outputs of another width than it describes.
+                return .failure(ProtocolError(.internal, "\(name): calibration data does not fit its shape: \(error)"))
+            }
         }
     }
 
@@ -319,13 +324,6 @@ extension Array {
         var yes: [Element] = [], no: [Element] = []
         for e in self { if predicate(e) { yes.append(e) } else { no.append(e) } }
         return (yes, no)
-    }
-}
-
-extension Tensor where Scalar == Float {
-    /// A tensor of `shape` from `values`, or an empty one of that shape when a dimension is 0.
-    init(shapeOrEmpty shape: [Int], _ values: [Float]) {
-        self = (try? Tensor(shape: shape, scalars: values)) ?? Tensor<Float>.zeros(shape.map { _ in 0 })
     }
 }
 

@@ -10,17 +10,15 @@ final class Job: Sendable {
 
     let connection: ConnectionID
     let requestID: UInt64
-    let uid: UInt32
     let work: Work
     let enqueuedAt: ContinuousClock.Instant
     let deadline: ContinuousClock.Instant
     private let continuation: CheckedContinuation<Response, Never>
 
-    init(connection: ConnectionID, requestID: UInt64, uid: UInt32, work: Work,
+    init(connection: ConnectionID, requestID: UInt64, work: Work,
          deadline: ContinuousClock.Instant, continuation: CheckedContinuation<Response, Never>) {
         self.connection = connection
         self.requestID = requestID
-        self.uid = uid
         self.work = work
         self.enqueuedAt = .now
         self.deadline = deadline
@@ -31,12 +29,5 @@ final class Job: Sendable {
     /// queue before finishing it), which is what makes resuming the continuation safe.
     func finish(_ response: Response) {
         continuation.resume(returning: response)
-    }
-
-    var kind: String {
-        switch work {
-        case .run: "run"
-        case .calibrate: "calibrate"
-        }
     }
 }
