@@ -45,11 +45,7 @@ final class PNNServer: Sendable {
         let address: String
         switch listen {
         case .path(let path, let socketGroup, let mode):
-            do {
-                try SocketPath.prepare(path)
-            } catch {
-                throw error
-            }
+            try SocketPath.prepare(path)
             bound = try await bootstrap.bind(unixDomainSocketPath: path).get()
             try SocketPath.applyPermissions(path, group: socketGroup, mode: mode)
             address = path
