@@ -13,7 +13,7 @@ OUT ?= out
 
 # Debian packages the build needs (system libraries found through pkg-config).
 # Never add libsystemd-dev here.
-APT_PACKAGES := libusb-1.0-0-dev libgpiod-dev pkg-config
+APT_PACKAGES := libusb-1.0-0-dev libgpiod-dev pkg-config libopenblas-dev zlib1g-dev
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get

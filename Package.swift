@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "PNNProtocol", targets: ["PNNProtocol"]),
         .library(name: "PNNClient", targets: ["PNNClient"]),
         .library(name: "PNNDaemon", targets: ["PNNDaemon"]),
+        .library(name: "PNNData", targets: ["PNNData"]),
+        .library(name: "PNNTraining", targets: ["PNNTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,7 +40,22 @@ let package = Package(
             pkgConfig: "libgpiod",
             providers: [.apt(["libgpiod-dev"])]
         ),
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(name: "PNNCore"),
+        .target(name: "PNNData", dependencies: ["PNNCore", "CZlib"]),
+        .target(
+            name: "PNNTraining",
+            dependencies: ["PNNCore", "PNNPhysics", "PNNData", "PNNClient", "PNNProtocol", "CBLAS"]
+        ),
         .target(name: "PNNPhysics", dependencies: ["PNNCore"]),
         .target(
             name: "PNNDevices",
@@ -139,6 +156,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PNNCLITests", dependencies: ["PNNCore", "PNNTestSupport"]),
+        .testTarget(name: "PNNDataTests", dependencies: ["PNNData", "PNNCore"]),
+        .testTarget(
+            name: "PNNTrainingTests",
+            dependencies: ["PNNTraining", "PNNData", "PNNPhysics", "PNNCore", "PNNTestSupport"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
