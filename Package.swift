@@ -119,7 +119,9 @@ let package = Package(
             name: "pnn",
             dependencies: [
                 "PNNCore", "PNNPhysics", "PNNDevices", "PNNProtocol", "PNNClient", "PNNRecorder",
+                "PNNTraining", "PNNData", "PNNDaemon", "PNNConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(

@@ -18,6 +18,7 @@ struct PNN: AsyncParsableCommand {
         subcommands: [
             Version.self, Physics.self,
             Devices.self, Describe.self, Run.self, Calibrate.self, Records.self, Status.self, Metrics.self, Events.self,
+            Train.self, Eval.self, TwinCommand.self,
         ]
     )
 

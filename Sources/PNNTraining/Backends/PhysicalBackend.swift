@@ -1,0 +1,26 @@
+import PNNCore
+import PNNPhysics
+import Synchronization
+
+/// Where a physical layer's forward pass happens: the device through pnnd (the normal path), an
+/// in-process simulator (tests, benchmarks), or a twin (in-silico training).
+public protocol PhysicalBackend: Sendable {
+    /// Human-readable origin of the measurements ("pnnd:/run/pnn/pnnd.sock/shg0", "simulator", …).
+    var label: String { get }
+    var shape: ModelShape { get }
+    /// The device's drive limits; physical layers clamp drive and parameters into [minimum, maximum].
+    var limits: DriveLimits { get }
+    /// y [B×M] measured for x [B×N] at θ [P].
+    func measure(_ x: Tensor<Double>, _ theta: [Double]) async throws(TrainingError) -> Tensor<Double>
+    /// Measurements made so far (each one batch).
+    var calls: Int { get }
+}
+
+/// Counts calls and samples from any thread without an actor hop (backends are shared by layers).
+final class CallCounter: Sendable {
+    private let state = Mutex<(calls: Int, samples: Int)>((0, 0))
+
+    func record(samples: Int) { state.withLock { $0.calls += 1; $0.samples += samples } }
+    var calls: Int { state.withLock { $0.calls } }
+    var samples: Int { state.withLock { $0.samples } }
+}

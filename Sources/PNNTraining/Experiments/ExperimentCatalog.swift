@@ -1,0 +1,126 @@
+import PNNCore
+import PNNPhysics
+
+/// The named experiments of `pnn train`. Each is fixed (architecture, sizes, seeds, schedule) so that
+/// its results can be reproduced and compared across modes; docs/results.md lists their figures.
+public enum ExperimentCatalog {
+    public static let all: [Experiment] = [
+        vowelsSHG, mnist(.mechanical), mnist(.electronic), mnistSHGHybrid, fashionMNISTMechanical,
+    ]
+
+    public static func named(_ name: String) throws(TrainingError) -> Experiment {
+        guard let experiment = all.first(where: { $0.name == name }) else {
+            throw TrainingError(.invalidArgument,
+                                "unknown experiment '\(name)'; known: \(all.map(\.name).joined(separator: ", "))")
+        }
+        return experiment
+    }
+
+    /// A physical layer, or its identity stand-in for the digital-only baseline.
+    static func physical(_ name: String, _ physical: (any PhysicalBackend, any Twin)?, shape: ModelShape)
+        throws(TrainingError) -> any Layer
+    {
+        guard let (backend, twin) = physical else {
+            return IdentityLayer(name: name, inputCount: shape.inputs, outputCount: shape.outputs)
+        }
+        return try PhysicalLayer(name: name, backend: backend, twin: twin)
+    }
+
+    /// `count` detector bins spread evenly over `outputs` (one bin per class).
+    static func spreadBins(_ count: Int, over outputs: Int) -> [Int] {
+        (0 ..< count).map { ($0 * outputs + outputs / 2) / count }
+    }
+
+    /// The `count` central bins of `outputs` (where an SHG spectrum is bright).
+    static func centralBins(_ count: Int, of outputs: Int) -> [Int] {
+        (0 ..< count).map { (outputs - count) / 2 + $0 }
+    }
+
+    /// Vowel classification with an SHG-PNN (the paper's Fig. 3 task) on the standard SHG device
+    /// (`shg0`: 48 data bins, 16 parameter bins, 32 spectrometer pixels). Each of the 12 formant
+    /// features drives 4 adjacent shaper bins; between the two physical layers the 32 pixels are wired
+    /// onto the 48 data bins (pixel ⌊48j/32⌋ → bin j); every wire carries its own elementwise scale and
+    /// offset. The class is the brightest of the 7 central pixels of the last layer.
+    public static let vowelsSHG: Experiment = {
+        let shape = ModelCatalog.mnistShape(.shg)
+        let depth = 2
+        let epochs = 300
+        return Experiment(
+            name: "vowels-shg", summary: "SHG-PNN, 2 physical layers, vowels (7 classes, 210 train / 49 test)",
+            dataset: .vowels, downsample: 1, model: .shg, deviceShape: shape, gap: .default, deviceSeed: 3,
+            defaultDevice: "shg0", depth: depth, hybrid: false,
+            settings: TrainingSettings(epochs: epochs, batchSize: 21, learningRate: 0.1, optimizer: .adam(),
+                                       schedule: .cosine(epochs: epochs, floor: 0.05), seed: 1, inputNoise: 0.01),
+            architecture: { physical throws(TrainingError) in
+                var layers: [any Layer] = [FeatureMap.repeating(name: "spread", inputs: 12, times: shape.inputs / 12)]
+                for l in 1 ... depth {
+                    layers.append(ElementwiseAffine(name: "affine\(l)", width: shape.inputs, calibration: .range(0.1 ... 0.9)))
+                    layers.append(try Self.physical("shg\(l)", physical, shape: shape))
+                    if l < depth {
+                        layers.append(FeatureMap(name: "wire\(l)", inputs: shape.outputs,
+                                                 source: (0 ..< shape.inputs).map { $0 * shape.outputs / shape.inputs }))
+                    }
+                }
+                layers.append(FeatureMap(name: "class-pixels", inputs: shape.outputs, source: centralBins(7, of: shape.outputs)))
+                layers.append(ElementwiseAffine(name: "readout", width: 7, calibration: .standardize(1)))
+                return try Network(layers)
+            })
+    }()
+
+    /// MNIST (14×14) on three layers of an oscillator (`mech0` / `elec0`: 196 → 196 bins): the drive of
+    /// each layer is the previous layer's detector bins, rescaled elementwise; the class is the largest
+    /// of 10 detector bins spread over the last layer's read window.
+    public static func mnist(_ kind: ModelKind, dataset: DatasetName = .mnist) -> Experiment {
+        let shape = ModelCatalog.mnistShape(kind)
+        let depth = 3
+        let epochs = 10
+        let prefix = dataset == .mnist ? "mnist" : "fashion-mnist"
+        let device = kind == .mechanical ? "mech0" : "elec0"
+        // Drive range of the kind's default limits (mechanical ±1 V, electronic ±2 V), kept off the rails.
+        let range: ClosedRange<Double> = kind == .mechanical ? -0.5 ... 0.5 : -1.0 ... 1.0
+        return Experiment(
+            name: "\(prefix)-\(kind.rawValue)",
+            summary: "\(kind.rawValue) PNN, \(depth) physical layers, \(prefix) 14×14 (10 classes)",
+            dataset: dataset, downsample: 2, model: kind, deviceShape: shape, gap: .default,
+            deviceSeed: kind == .mechanical ? 1 : 2, defaultDevice: device, depth: depth, hybrid: false,
+            settings: TrainingSettings(epochs: epochs, batchSize: 64, learningRate: 0.01, optimizer: .adam(),
+                                       schedule: .cosine(epochs: epochs, floor: 0.05), seed: 1, inputNoise: 0.01),
+            architecture: { physical throws(TrainingError) in
+                var layers: [any Layer] = []
+                for l in 1 ... depth {
+                    layers.append(ElementwiseAffine(name: "affine\(l)", width: shape.inputs, calibration: .range(range)))
+                    layers.append(try Self.physical("\(kind.rawValue)\(l)", physical, shape: shape))
+                }
+                layers.append(FeatureMap(name: "class-bins", inputs: shape.outputs, source: spreadBins(10, over: shape.outputs)))
+                layers.append(ElementwiseAffine(name: "readout", width: 10, calibration: .standardize(1)))
+                return try Network(layers)
+            })
+    }
+
+    public static let fashionMNISTMechanical = mnist(.mechanical, dataset: .fashionMNIST)
+
+    /// The paper's hybrid SHG network: digital linear layers (the only experiment allowed them) around
+    /// two SHG layers; MNIST 14×14 → 48 shaper bins → 32 pixels → 48 → 32 → 10 classes.
+    public static let mnistSHGHybrid: Experiment = {
+        let shape = ModelCatalog.mnistShape(.shg)
+        let epochs = 10
+        return Experiment(
+            name: "mnist-shg-hybrid", summary: "hybrid: digital linear layers + 2 SHG layers, MNIST 14×14",
+            dataset: .mnist, downsample: 2, model: .shg, deviceShape: shape, gap: .default, deviceSeed: 3,
+            defaultDevice: "shg0", depth: 2, hybrid: true,
+            settings: TrainingSettings(epochs: epochs, batchSize: 64, learningRate: 0.003, optimizer: .adam(),
+                                       schedule: .cosine(epochs: epochs, floor: 0.05), seed: 1, inputNoise: 0.01),
+            architecture: { physical throws(TrainingError) in
+                try Network([
+                    Linear(name: "linear1", inputs: 196, outputs: shape.inputs),
+                    ElementwiseAffine(name: "affine1", width: shape.inputs, calibration: .range(0.1 ... 0.9)),
+                    try Self.physical("shg1", physical, shape: shape),
+                    Linear(name: "linear2", inputs: shape.outputs, outputs: shape.inputs),
+                    ElementwiseAffine(name: "affine2", width: shape.inputs, calibration: .range(0.1 ... 0.9)),
+                    try Self.physical("shg2", physical, shape: shape),
+                    Linear(name: "linear3", inputs: shape.outputs, outputs: 10),
+                    ElementwiseAffine(name: "readout", width: 10, calibration: .standardize(1)),
+                ])
+            })
+    }()
+}

@@ -1,0 +1,93 @@
+import PNNCore
+import PNNPhysics
+
+/// One training run of an experiment in one mode, end to end: build the networks, calibrate the
+/// start, train, evaluate on the device, train the digital-only baseline, and summarise.
+public struct ExperimentRun: Sendable {
+    public let experiment: Experiment
+    public let mode: TrainingMode
+    public let settings: TrainingSettings
+    /// The device (through pnnd, or in process). For `ideal` it must be the gap-free device.
+    public let device: any PhysicalBackend
+    /// The twin for backward passes (and in-silico forward passes).
+    public let twin: any Twin
+    /// Also train the digital-only baseline (cheap: no device calls).
+    public let trainBaseline: Bool
+
+    public init(experiment: Experiment, mode: TrainingMode, settings: TrainingSettings, device: any PhysicalBackend,
+                twin: any Twin, trainBaseline: Bool = true) throws(TrainingError) {
+        guard device.shape == experiment.deviceShape else {
+            throw TrainingError(.shapeMismatch,
+                                "\(experiment.name) needs a \(experiment.model.rawValue) device of shape \(experiment.deviceShape); \(device.label) has \(device.shape)")
+        }
+        guard mode != .baseline else {
+            throw TrainingError(.invalidArgument, "the baseline is trained alongside every run; choose pat, insilico or ideal")
+        }
+        self.experiment = experiment
+        self.mode = mode
+        self.settings = settings
+        self.device = device
+        self.twin = twin
+        self.trainBaseline = trainBaseline
+    }
+
+    public struct Result: Sendable {
+        public var summary: RunSummary
+        public var history: [EpochRecord]
+        public var baselineHistory: [EpochRecord]
+        public var parameters: [[Double]]
+        public var deviceNetwork: Network
+        public var test: Evaluation
+    }
+
+    public func run(train: LabelledData, test: LabelledData, gapName: String,
+                    progress: @Sendable (TrainingProgress) -> Void = { _ in }) async throws(TrainingError) -> Result {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deviceNetwork = try experiment.network(backend: device, twin: twin)
+        let trainingNetwork: Network
+        switch mode {
+        case .pat, .ideal, .baseline:
+            trainingNetwork = deviceNetwork
+        case .insilico:
+            trainingNetwork = try experiment.network(backend: TwinBackend(twin: twin, limits: device.limits), twin: twin)
+        }
+        let trainer = try Trainer(settings: settings)
+        var parameters = trainingNetwork.initialParameters(seed: settings.seed)
+        try await trainingNetwork.calibrate(&parameters, sample: calibrationSample(train))
+        let device = self.device
+        let history = try await trainer.train(
+            trainingNetwork, parameters: &parameters, on: train, test: test, evaluation: deviceNetwork,
+            deviceCalls: { device.calls }, progress: progress)
+        let evaluation = try await trainer.evaluate(deviceNetwork, parameters: parameters, on: test)
+        let trainEvaluation = history.last.map { $0.trainAccuracy } ?? 0
+        var twinAccuracy: Double?
+        if mode == .insilico {
+            twinAccuracy = try await trainer.evaluate(trainingNetwork, parameters: parameters, on: test).accuracy
+        }
+        let elapsed = clock.now - start
+        var baselineHistory: [EpochRecord] = []
+        var baselineAccuracy: Double?
+        if trainBaseline {
+            let baseline = try experiment.baselineNetwork()
+            var p = baseline.initialParameters(seed: settings.seed)
+            try await baseline.calibrate(&p, sample: calibrationSample(train))
+            baselineHistory = try await trainer.train(baseline, parameters: &p, on: train, test: test, evaluation: baseline)
+            baselineAccuracy = try await trainer.evaluate(baseline, parameters: p, on: test).accuracy
+        }
+        let summary = RunSummary(
+            experiment: experiment.name, mode: mode, device: device.label, gap: gapName, seed: settings.seed,
+            epochs: settings.epochs, trainSamples: train.count, testSamples: test.count,
+            trainAccuracy: trainEvaluation, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
+            baselineTestAccuracy: baselineAccuracy, twinTestAccuracy: twinAccuracy,
+            wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+            deviceCalls: device.calls, outputDirectory: nil)
+        return Result(summary: summary, history: history, baselineHistory: baselineHistory, parameters: parameters,
+                      deviceNetwork: deviceNetwork, test: evaluation)
+    }
+
+    /// The first (up to) 512 training samples: enough to set the affine layers' ranges.
+    func calibrationSample(_ train: LabelledData) -> Tensor<Double> {
+        train.prefix(512).features
+    }
+}

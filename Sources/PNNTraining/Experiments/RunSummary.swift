@@ -1,0 +1,22 @@
+/// What `pnn train --json` prints and docs/results.md tabulates: one run's held-out figures with the
+/// seed, epochs, wall time and device calls beside them.
+public struct RunSummary: Codable, Sendable, Equatable {
+    public var experiment: String
+    public var mode: TrainingMode
+    public var device: String
+    public var gap: String
+    public var seed: UInt64
+    public var epochs: Int
+    public var trainSamples: Int
+    public var testSamples: Int
+    public var trainAccuracy: Double
+    public var testAccuracy: Double
+    public var testLoss: Double
+    /// The same network with every physical layer replaced by the identity, trained the same way.
+    public var baselineTestAccuracy: Double?
+    /// In-silico runs: test accuracy on the twin itself (what the twin promised).
+    public var twinTestAccuracy: Double?
+    public var wallSeconds: Double
+    public var deviceCalls: Int
+    public var outputDirectory: String?
+}

@@ -1,0 +1,83 @@
+import PNNCore
+import PNNPhysics
+
+/// A layer whose forward pass is a measurement on a physical system and whose backward pass is the
+/// VJP of a digital twin at the same inputs and parameters (physics-aware training).
+///
+/// The drive x and the parameters θ must stay inside the device's limits: θ is projected back into
+/// [minimum, maximum] after every optimiser step; x is clamped before it is sent (the clamp's true
+/// gradient is zero outside the range) and a soft quadratic penalty on the part of x outside the range
+/// pulls the preceding digital layer back in — the clamp + penalty of the PAT reference code.
+public struct PhysicalLayer: Layer {
+    public let name: String
+    public let backend: any PhysicalBackend
+    public let twin: any Twin
+    /// Weight λ of the out-of-range penalty λ·mean_b Σ_i (x_bi − clamp(x_bi))².
+    public let penaltyWeight: Double
+    /// Where the starting θ is drawn, as fractions of the drive range (uniformly).
+    public let initialFraction: ClosedRange<Double>
+
+    public init(name: String, backend: any PhysicalBackend, twin: any Twin, penaltyWeight: Double = 1,
+                initialFraction: ClosedRange<Double> = 0.25 ... 0.75) throws(TrainingError) {
+        guard backend.shape == twin.shape else {
+            throw TrainingError(.shapeMismatch,
+                                "\(name): device \(backend.label) has shape \(backend.shape) but its twin has \(twin.shape)")
+        }
+        self.name = name
+        self.backend = backend
+        self.twin = twin
+        self.penaltyWeight = penaltyWeight
+        self.initialFraction = initialFraction
+    }
+
+    public var inputCount: Int { backend.shape.inputs }
+    public var outputCount: Int { backend.shape.outputs }
+    public var parameterCount: Int { backend.shape.parameters }
+    var range: ClosedRange<Double> { backend.limits.minimum ... backend.limits.maximum }
+
+    public func initialParameters(using rng: inout SeededGenerator) -> [Double] {
+        let (lo, span) = (range.lowerBound, range.upperBound - range.lowerBound)
+        return (0 ..< parameterCount).map { _ in lo + span * rng.nextUniform(in: initialFraction) }
+    }
+
+    public func project(_ parameters: inout [Double]) {
+        for i in parameters.indices { parameters[i] = min(max(parameters[i], range.lowerBound), range.upperBound) }
+    }
+
+    func clamped(_ x: Tensor<Double>) -> Tensor<Double> {
+        var c = x
+        let (lo, hi) = (range.lowerBound, range.upperBound)
+        for i in c.scalars.indices { c.scalars[i] = min(max(c.scalars[i], lo), hi) }
+        return c
+    }
+
+    public func forward(_ x: Tensor<Double>, parameters theta: [Double]) async throws(TrainingError) -> Tensor<Double> {
+        try checkInput(x)
+        try checkParameters(theta)
+        return try await backend.measure(clamped(x), theta)
+    }
+
+    public func backward(input x: Tensor<Double>, output _: Tensor<Double>, parameters theta: [Double],
+                         outputGradient g: Tensor<Double>) throws(TrainingError) -> LayerGradient {
+        var (xBar, thetaBar) = try twin.vjp(clamped(x), theta, outputGradient: g)
+        let (lo, hi) = (range.lowerBound, range.upperBound)
+        for i in xBar.scalars.indices where x.scalars[i] < lo || x.scalars[i] > hi { xBar.scalars[i] = 0 }
+        return LayerGradient(input: xBar, parameters: thetaBar)
+    }
+
+    public func inputPenalty(_ x: Tensor<Double>) -> (value: Double, gradient: Tensor<Double>)? {
+        guard penaltyWeight > 0 else { return nil }
+        let batch = Double(max(x.shape[0], 1))
+        let (lo, hi) = (range.lowerBound, range.upperBound)
+        var gradient = Tensor<Double>.zeros(x.shape)
+        var value = 0.0
+        for i in x.scalars.indices {
+            let v = x.scalars[i]
+            let excess = v > hi ? v - hi : (v < lo ? v - lo : 0)
+            guard excess != 0 else { continue }
+            value += excess * excess
+            gradient.scalars[i] = 2 * penaltyWeight * excess / batch
+        }
+        return (penaltyWeight * value / batch, gradient)
+    }
+}

@@ -1,0 +1,89 @@
+import PNNCore
+import PNNPhysics
+
+/// Fits twins to calibration measurements and reports their held-out error.
+public enum TwinFitter {
+    /// Root-mean-square error of `twin` on `data`, in output units.
+    public static func rmsError(_ twin: any Twin, on data: CalibrationData) throws(TrainingError) -> Double {
+        var sum = 0.0
+        for group in data.groups() {
+            let part = data.rows(group)
+            let theta = Array(part.parameters.scalars.prefix(part.parameters.shape[1]))
+            let y = try twin.predict(part.inputs, theta)
+            for (a, b) in zip(y.scalars, part.outputs.scalars) { sum += (a - b) * (a - b) }
+        }
+        return (sum / Double(max(data.outputs.count, 1))).squareRoot()
+    }
+
+    /// Physics twin: gradient descent (Adam) on the drive gains s, detector gains g and offsets c,
+    /// with gradients through the model's exact VJP. Returns the fitted twin and its training RMS.
+    public static func fitPhysics(_ start: PhysicsTwin, on data: CalibrationData, iterations: Int = 300,
+                                  learningRate: Double = 0.01) throws(TrainingError) -> PhysicsTwin {
+        var twin = start
+        var optimizer = Optimizer(.adam(), shapes: [twin.inputGain.count, twin.outputGain.count, twin.outputOffset.count])
+        let groups = data.groups()
+        let scale = 1 / Double(max(data.outputs.count, 1))
+        for _ in 0 ..< iterations {
+            var gs = [Double](repeating: 0, count: twin.inputGain.count)
+            var gg = [Double](repeating: 0, count: twin.outputGain.count)
+            var gc = [Double](repeating: 0, count: twin.outputOffset.count)
+            for group in groups {
+                let part = data.rows(group)
+                let theta = Array(part.parameters.scalars.prefix(part.parameters.shape[1]))
+                // ∂(mean squared error)/∂prediction, evaluated through calibrationVJP's prediction.
+                let probe = try twin.calibrationVJP(part.inputs, theta, outputGradient: Tensor.zeros(part.outputs.shape))
+                var residual = probe.prediction
+                for i in residual.scalars.indices {
+                    residual.scalars[i] = 2 * (residual.scalars[i] - part.outputs.scalars[i]) * scale
+                }
+                let full = try twin.calibrationVJP(part.inputs, theta, outputGradient: residual)
+                for i in gs.indices { gs[i] += full.inputGain[i] }
+                for i in gg.indices { gg[i] += full.outputGain[i] }
+                for i in gc.indices { gc[i] += full.outputOffset[i] }
+            }
+            var p = [twin.inputGain, twin.outputGain, twin.outputOffset]
+            optimizer.step(&p, gradients: [gs, gg, gc], learningRate: learningRate)
+            twin.inputGain = p[0].map { max($0, 0) }
+            twin.outputGain = p[1]
+            twin.outputOffset = p[2]
+        }
+        return twin
+    }
+
+    /// MLP twin: Adam on minibatches of the calibration data (standardised outputs).
+    public static func fitMLP(shape: ModelShape, on data: CalibrationData, hidden: [Int], epochs: Int = 200,
+                              batchSize: Int = 64, learningRate: Double = 3e-3, seed: UInt64 = 1) -> MLPTwin {
+        var twin = MLPTwin(shape: shape, hidden: hidden, seed: seed)
+        twin.standardize(outputs: data.outputs)
+        var optimizer = Optimizer(.adam(), shapes: twin.weights.layers.map(\.count))
+        var rng = SeededGenerator(seed: seed &+ 1)
+        var order = Array(0 ..< data.count)
+        for epoch in 0 ..< epochs {
+            order.shuffle(using: &rng)
+            let rate = LearningRateSchedule.cosine(epochs: epochs, floor: 0.05).rate(base: learningRate, epoch: Double(epoch))
+            var start = 0
+            while start < order.count {
+                let idx = order[start ..< min(start + batchSize, order.count)]
+                let part = data.select(idx)
+                _ = twin.trainStep(x: part.inputs, theta: part.parameters, y: part.outputs, optimizer: &optimizer,
+                                   learningRate: rate)
+                start += batchSize
+            }
+        }
+        return twin
+    }
+}
+
+extension CalibrationData {
+    /// Rows at `indices`, in that order.
+    func select(_ indices: ArraySlice<Int>) -> CalibrationData {
+        func pick(_ t: Tensor<Double>) -> Tensor<Double> {
+            let w = t.shape[1]
+            var out = [Double]()
+            out.reserveCapacity(indices.count * w)
+            for i in indices { out.append(contentsOf: t.scalars[i * w ..< (i + 1) * w]) }
+            return Tensor(uncheckedRows: out, columns: w)
+        }
+        return CalibrationData(unchecked: pick(inputs), pick(parameters), pick(outputs))
+    }
+}

@@ -1,0 +1,163 @@
+import ArgumentParser
+import Foundation
+import PNNCore
+import PNNData
+import PNNTraining
+
+/// `pnn train EXPERIMENT`: trains a PNN with physics-aware training (or in silico / ideal) and writes
+/// metrics, checkpoint and plots.
+struct Train: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a physical neural network (PAT, in silico, or ideal) on a device.",
+        discussion: """
+            Experiments: \(ExperimentCatalog.all.map(\.name).joined(separator: ", ")). Every run also trains \
+            the digital-only baseline (physical layers replaced by the identity) and reports its test \
+            accuracy. Files written to --out: metrics.csv, checkpoint.json, curves.svg, confusion.svg, \
+            response.svg.
+            """)
+
+    @Argument(help: "Experiment name.")
+    var experiment: String
+
+    @Option(help: "pat (device forward, twin backward), insilico (twin only, evaluated on the device), ideal (no reality gap).")
+    var mode: TrainingMode = .pat
+
+    @Option(help: "Epochs (default: the experiment's).")
+    var epochs: Int?
+
+    @Option(help: ArgumentHelp("Train on a stratified subset of N samples.", valueName: "N"))
+    var subset: Int?
+
+    @Option(name: .customLong("test-subset"), help: ArgumentHelp("Evaluate on a stratified subset of N test samples.", valueName: "N"))
+    var testSubset: Int?
+
+    @Option(help: "Seed of initialisation, shuffling and input noise (default: the experiment's).")
+    var seed: UInt64?
+
+    @Option(name: .customLong("learning-rate"), help: "Learning rate (default: the experiment's).")
+    var learningRate: Double?
+
+    @Option(name: .customLong("input-noise"), help: "Std. dev. of Gaussian noise added to the inputs while training (default: the experiment's).")
+    var inputNoise: Double?
+
+    @Option(help: ArgumentHelp("Twin file from `pnn twin fit` (default: the nominal physics model).", valueName: "FILE"))
+    var twin: String?
+
+    @Option(help: ArgumentHelp("Dataset directory (default: $PNN_DATASETS, ../shared/datasets, /usr/share/datasets …).", valueName: "DIR"))
+    var data: String?
+
+    @Option(help: ArgumentHelp("Output directory (default: runs/EXPERIMENT-MODE).", valueName: "DIR"))
+    var out: String?
+
+    @Flag(name: .customLong("no-baseline"), help: "Skip the digital-only baseline.")
+    var noBaseline = false
+
+    @OptionGroup var source: DeviceSourceOptions
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var format: OutputOptions
+
+    func validate() throws {
+        if mode == .baseline { throw ValidationError("the baseline is trained with every run; choose pat, insilico or ideal") }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        if let subset, subset < 1 { throw ValidationError("--subset must be at least 1, got \(subset)") }
+        if let testSubset, testSubset < 1 { throw ValidationError("--test-subset must be at least 1, got \(testSubset)") }
+        if let inputNoise, !(inputNoise >= 0 && inputNoise.isFinite) {
+            throw ValidationError("--input-noise must be a number ≥ 0, got \(inputNoise)")
+        }
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
+            throw ValidationError("--learning-rate must be a positive number, got \(learningRate)")
+        }
+    }
+
+    func run() async throws {
+        let experiment: Experiment
+        do {
+            experiment = try ExperimentCatalog.named(self.experiment)
+        } catch {
+            throw CLIError.usage(error.message)
+        }
+        var settings = experiment.settings
+        if let epochs {
+            settings.epochs = epochs
+            if case .cosine(_, let floor) = settings.schedule { settings.schedule = .cosine(epochs: epochs, floor: floor) }
+        }
+        if let seed { settings.seed = seed }
+        if let learningRate { settings.learningRate = learningRate }
+        if let inputNoise { settings.inputNoise = inputNoise }
+        let data = try TrainingCLI.loadData(experiment, directory: data, subset: subset, testSubset: testSubset)
+        let twin = try TrainingCLI.loadTwin(twin, experiment: experiment)
+        let outDirectory = out ?? "runs/\(experiment.name)-\(mode.rawValue)"
+
+        let session = try await DeviceSession.open(
+            source: source.source, connection: connection, device: source.device ?? experiment.defaultDevice,
+            model: experiment.model, shape: experiment.deviceShape, ideal: mode == .ideal)
+        do {
+            let run = try ExperimentRun(experiment: experiment, mode: mode, settings: settings, device: session.backend,
+                                        twin: twin, trainBaseline: !noBaseline)
+            let reporter = ProgressReporter(title: "\(experiment.name) \(mode.rawValue)", epochs: settings.epochs,
+                                            quiet: false)
+            let result = try await run.run(train: data.train, test: data.test, gapName: session.gapName,
+                                           progress: { reporter.report($0) })
+            reporter.finish()
+            let files = try await RunReport.write(result, run: run, classNames: data.classNames, test: data.test,
+                                                  to: outDirectory)
+            await session.close()
+            var summary = result.summary
+            summary.outputDirectory = outDirectory
+            if format.json {
+                try JSONOutput.print(summary)
+            } else {
+                TrainingCLI.printSummary(summary)
+                print("wrote \(files.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")) to \(outDirectory)")
+            }
+        } catch {
+            await session.close()
+            throw error
+        }
+    }
+}
+
+/// Shared pieces of the training verbs.
+enum TrainingCLI {
+    static func loadData(_ experiment: Experiment, directory: String?, subset: Int?, testSubset: Int?) throws -> ExperimentData {
+        do {
+            return try ExperimentData.load(experiment, directory: directory, trainSubset: subset, testSubset: testSubset)
+        } catch {
+            switch error.kind {
+            case .fileNotFound, .datasetNotFound, .notReadable: throw CLIError.noInput("\(error)")
+            default: throw CLIError.dataError("\(error)")
+            }
+        }
+    }
+
+    static func loadTwin(_ path: String?, experiment: Experiment) throws -> any Twin {
+        guard let path else { return PhysicsTwin(model: try experiment.nominalModel()) }
+        let file: TwinFile
+        do {
+            file = try TwinFile.read(from: path)
+        } catch {
+            throw FileManager.default.fileExists(atPath: path) ? CLIError.dataError(error.message) : CLIError.noInput(error.message)
+        }
+        guard file.model == experiment.model, file.shape == experiment.deviceShape else {
+            throw CLIError.dataError("twin \(path) models a \(file.model.rawValue) device of shape \(file.shape); \(experiment.name) needs \(experiment.model.rawValue) \(experiment.deviceShape)")
+        }
+        do {
+            return try file.makeTwin()
+        } catch {
+            throw CLIError.dataError(error.message)
+        }
+    }
+
+    static func percent(_ x: Double?) -> String { x.map { String(format: "%.1f %%", 100 * $0) } ?? "—" }
+
+    static func printSummary(_ s: RunSummary) {
+        print("\(s.experiment) [\(s.mode.rawValue)] on \(s.device) (gap \(s.gap)), seed \(s.seed), \(s.epochs) epochs, \(s.trainSamples) train / \(s.testSamples) test samples")
+        print("  test accuracy (device):      \(percent(s.testAccuracy))")
+        if let twin = s.twinTestAccuracy { print("  test accuracy on the twin:   \(percent(twin))") }
+        print("  digital-only baseline:       \(percent(s.baselineTestAccuracy))")
+        print("  train accuracy:              \(percent(s.trainAccuracy))")
+        print(String(format: "  wall time %.1f s, %d device calls", s.wallSeconds, s.deviceCalls))
+    }
+}
+
+extension TrainingError.Kind {}

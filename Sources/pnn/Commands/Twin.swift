@@ -1,0 +1,173 @@
+import ArgumentParser
+import Foundation
+import PNNCore
+import PNNPhysics
+import PNNTraining
+
+/// `pnn twin fit DEV`: fit a digital twin to calibration measurements.
+struct TwinCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "twin", abstract: "Digital twins of physical systems.", subcommands: [TwinFit.self])
+}
+
+struct TwinFit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Fit a twin (physics model calibration, or an MLP) to probes measured on a device.",
+        discussion: """
+            Probes come from the device (`pnn calibrate` through pnnd, or --simulate / --in-process), or \
+            from --from DIR holding x.npy, theta.npy and y.npy (`pnn calibrate --output-dir` or \
+            `pnn records export`). 20 % of the probes are held out; the report compares the twin's \
+            held-out RMS error with the device's noise floor (the RMS difference of two measurements of \
+            the same probes, divided by √2).
+            """)
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case physics, mlp }
+
+    @Argument(help: "Device name (with --from: only a label).")
+    var device: String
+
+    @Option(help: "physics (the model with fitted gains and offsets) or mlp.")
+    var kind: Kind = .physics
+
+    @Option(help: "Number of probes to measure.")
+    var samples: Int = 400
+
+    @Option(help: ArgumentHelp("Read probes from DIR/x.npy, theta.npy, y.npy instead of measuring.", valueName: "DIR"))
+    var from: String?
+
+    @Option(help: "Model kind of the device (needed with --from; otherwise from `describe`).")
+    var model: ModelKind?
+
+    @Option(help: "Fitting iterations (physics) or epochs (mlp).")
+    var iterations: Int?
+
+    @Option(help: ArgumentHelp("Where to write the twin.", valueName: "FILE"))
+    var output: String = "twin.json"
+
+    @OptionGroup var source: DeviceSourceOptions
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var format: OutputOptions
+
+    func validate() throws {
+        guard samples >= 10 else { throw ValidationError("--samples must be at least 10, got \(samples)") }
+        if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1") }
+        if from != nil && model == nil { throw ValidationError("--from needs --model (mechanical, electronic or shg)") }
+    }
+
+    struct Report: Encodable {
+        var device: String
+        var kind: String
+        var samples: Int
+        var heldOutRMSError: Double
+        var nominalRMSError: Double
+        var noiseFloorRMS: Double?
+        var output: String
+    }
+
+    func run() async throws {
+        let data: CalibrationData
+        let modelKind: ModelKind
+        var noise: Double?
+        if let from {
+            modelKind = model ?? .shg
+            data = try Self.read(directory: from)
+        } else {
+            let kindName = model ?? .shg
+            let session = try await DeviceSession.open(
+                source: source.source, connection: connection, device: device, model: kindName,
+                shape: ModelCatalog.mnistShape(kindName), ideal: false)
+            do {
+                let probes = try await Self.measure(session.backend, samples: samples)
+                data = probes.data
+                noise = probes.noise
+                modelKind = model ?? ((session.backend as? DaemonBackend)?.info.model.flatMap(ModelKind.init(rawValue:)) ?? kindName)
+                await session.close()
+            } catch {
+                await session.close()
+                throw error
+            }
+        }
+        let shape = ModelShape(inputs: data.inputs.shape[1], parameters: data.parameters.shape[1], outputs: data.outputs.shape[1])
+        let nominal = PhysicsTwin(model: try ModelCatalog.make(modelKind, shape: shape))
+        let split = max(1, data.count * 4 / 5)
+        let (fitData, heldOut) = (data.rows(0 ..< split), data.rows(split ..< data.count))
+        var file: TwinFile
+        let fitted: any PNNTraining.Twin
+        switch kind {
+        case .physics:
+            let twin = try TwinFitter.fitPhysics(nominal, on: fitData, iterations: iterations ?? 300)
+            fitted = twin
+            file = TwinFile(physics: twin, source: from ?? device)
+        case .mlp:
+            let twin = TwinFitter.fitMLP(shape: shape, on: fitData, hidden: [256, 256], epochs: iterations ?? 200)
+            fitted = twin
+            file = TwinFile(mlp: twin, model: modelKind, source: from ?? device)
+        }
+        let error = try TwinFitter.rmsError(fitted, on: heldOut)
+        let nominalError = try TwinFitter.rmsError(nominal, on: heldOut)
+        file.heldOutRMSError = error
+        file.noiseFloorRMS = noise
+        do {
+            try file.write(to: output)
+        } catch {
+            throw CLIError.cannotCreate(error.message)
+        }
+        let report = Report(device: device, kind: kind.rawValue, samples: data.count, heldOutRMSError: error,
+                            nominalRMSError: nominalError, noiseFloorRMS: noise, output: output)
+        if format.json {
+            try JSONOutput.print(report)
+        } else {
+            print("\(device): \(kind.rawValue) twin from \(data.count) probes (\(heldOut.count) held out)")
+            print(String(format: "  held-out RMS error %.4g (nominal model %.4g)", error, nominalError)
+                + (noise.map { String(format: ", noise floor %.4g", $0) } ?? ""))
+            print("wrote \(output)")
+        }
+    }
+
+    /// Random probes within the device's limits, measured in batches of 50 sharing one θ (so the
+    /// physics fit can batch model calls), plus a repeat of the first batch for the noise floor.
+    static func measure(_ backend: any PhysicalBackend, samples: Int) async throws -> (data: CalibrationData, noise: Double) {
+        var rng = SeededGenerator(seed: 2024)
+        let shape = backend.shape
+        let (lo, hi) = (backend.limits.minimum, backend.limits.maximum)
+        // Keep probes inside the inner 80 % of the range (the trained networks live there too).
+        let range = (lo + 0.1 * (hi - lo)) ... (hi - 0.1 * (hi - lo))
+        var xs: [Double] = [], thetas: [Double] = [], ys: [Double] = []
+        var noise = 0.0
+        var done = 0
+        while done < samples {
+            let batch = min(50, samples - done)
+            let x = Tensor(uncheckedRows: (0 ..< batch * shape.inputs).map { _ in rng.nextUniform(in: range) }, columns: shape.inputs)
+            let theta = (0 ..< shape.parameters).map { _ in rng.nextUniform(in: range) }
+            let y = try await backend.measure(x, theta)
+            if done == 0 {
+                let again = try await backend.measure(x, theta)
+                let d = zip(y.scalars, again.scalars).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)
+                noise = (d / Double(max(y.count, 1)) / 2).squareRoot()
+            }
+            xs += x.scalars
+            for _ in 0 ..< batch { thetas += theta }
+            ys += y.scalars
+            done += batch
+        }
+        let data = try CalibrationData(
+            inputs: Tensor(uncheckedRows: xs, columns: shape.inputs),
+            parameters: Tensor(uncheckedRows: thetas, columns: max(shape.parameters, 1)),
+            outputs: Tensor(uncheckedRows: ys, columns: shape.outputs))
+        return (data, noise)
+    }
+
+    static func read(directory: String) throws -> CalibrationData {
+        func load(_ name: String) throws -> Tensor<Double> {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: path) else { throw CLIError.noInput("missing \(path)") }
+            return try NPYFile.read(path).tensor
+        }
+        do {
+            return try CalibrationData(inputs: load("x.npy"), parameters: load("theta.npy"), outputs: load("y.npy"))
+        } catch let error as TrainingError {
+            throw CLIError.dataError("\(directory): \(error.message)")
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import PNNCore
+import Testing
+
+/// `pnn train`, `pnn eval` and `pnn twin fit`: a short real run, and bad input to each verb giving one
+/// clear `error:` line with the documented status, never a trap.
+@Suite struct TrainingCLITests {
+    @Test func shortTrainingRunWritesItsFilesAndEvaluates() throws {
+        let sandbox = try Sandbox()
+        let result = try sandbox.pnn("train", "vowels-shg", "--in-process", "--epochs", "2", "--json", "--out", "run")
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(summary?["experiment"] as? String == "vowels-shg")
+        #expect(summary?["mode"] as? String == "pat")
+        #expect((summary?["testAccuracy"] as? Double).map { (0 ... 1).contains($0) } == true)
+        #expect(summary?["baselineTestAccuracy"] is Double)
+        for file in ["metrics.csv", "checkpoint.json", "curves.svg", "confusion.svg", "response.svg"] {
+            #expect(sandbox.exists("run/\(file)"), "\(file)")
+        }
+        let csv = try String(contentsOfFile: sandbox.path("run/metrics.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 3)
+        let eval = try sandbox.pnn("eval", "run/checkpoint.json", "--in-process", "--json")
+        #expect(eval.status == 0, "\(eval.stderr)")
+        #expect(eval.stdout.contains("\"testSamples\" : 49"))
+    }
+
+    @Test func unknownExperiment() throws {
+        try Sandbox().pnn("train", "mnist-banana", "--in-process").expectFailure(64, mentioning: ["mnist-banana", "vowels-shg"])
+    }
+
+    @Test func badTrainOptions() throws {
+        let sandbox = try Sandbox()
+        do {
+            try sandbox.pnn("train", "vowels-shg", "--epochs", "0").expectUsageError(["--epochs"])
+            try sandbox.pnn("train", "vowels-shg", "--mode", "magic").expectUsageError(["magic"])
+            try sandbox.pnn("train", "vowels-shg", "--mode", "baseline").expectUsageError(["baseline"])
+            try sandbox.pnn("train", "vowels-shg", "--learning-rate=-1").expectUsageError(["--learning-rate"])
+            try sandbox.pnn("train", "vowels-shg", "--simulate", "--in-process").expectUsageError(["alternatives"])
+        }
+    }
+
+    @Test func missingDatasetDirectory() throws {
+        try Sandbox().pnn("train", "vowels-shg", "--in-process", "--data", "nowhere").expectFailure(66, mentioning: ["nowhere"])
+    }
+
+    @Test func daemonNotRunning() throws {
+        try Sandbox().pnn("train", "vowels-shg", "--socket", "/tmp/pnn-no-such.sock", "--epochs", "1")
+            .expectFailure(69, mentioning: ["/tmp/pnn-no-such.sock"])
+    }
+
+    @Test func badTwinFile() throws {
+        let sandbox = try Sandbox()
+        try "not json".write(toFile: sandbox.path("twin.json"), atomically: true, encoding: .utf8)
+        try sandbox.pnn("train", "vowels-shg", "--in-process", "--twin", "twin.json").expectFailure(65, mentioning: ["twin.json"])
+        try sandbox.pnn("train", "vowels-shg", "--in-process", "--twin", "absent.json").expectFailure(66, mentioning: ["absent.json"])
+    }
+
+    @Test func evalBadCheckpoints() throws {
+        let sandbox = try Sandbox()
+        try sandbox.pnn("eval", "missing.json", "--in-process").expectFailure(66, mentioning: ["missing.json"])
+        try "{}".write(toFile: sandbox.path("empty.json"), atomically: true, encoding: .utf8)
+        try sandbox.pnn("eval", "empty.json", "--in-process").expectFailure(65, mentioning: ["empty.json"])
+    }
+
+    @Test func twinFitBadInput() throws {
+        let sandbox = try Sandbox()
+        try sandbox.pnn("twin", "fit", "shg0", "--samples", "3").expectUsageError(["--samples"])
+        try sandbox.pnn("twin", "fit", "shg0", "--from", "probes").expectUsageError(["--model"])
+        try sandbox.pnn("twin", "fit", "shg0", "--from", "probes", "--model", "shg").expectFailure(66, mentioning: ["x.npy"])
+        try FileManager.default.createDirectory(atPath: sandbox.path("probes"), withIntermediateDirectories: true)
+        try sandbox.write(Tensor<Float>(repeating: 0.5, shape: [10, 48]), to: "probes/x.npy")
+        try sandbox.write(Tensor<Float>(repeating: 0.5, shape: [9, 16]), to: "probes/theta.npy")
+        try sandbox.write(Tensor<Float>(repeating: 0.5, shape: [10, 32]), to: "probes/y.npy")
+        try sandbox.pnn("twin", "fit", "shg0", "--from", "probes", "--model", "shg").expectFailure(65, mentioning: ["probes"])
+    }
+
+    @Test func twinFitInProcessReportsErrorAndNoiseFloor() throws {
+        let sandbox = try Sandbox()
+        let result = try sandbox.pnn("twin", "fit", "shg0", "--in-process", "--samples", "100", "--iterations", "20",
+                                     "--output", "t.json", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("heldOutRMSError") && result.stdout.contains("noiseFloorRMS"))
+        #expect(sandbox.exists("t.json"))
+    }
+}
+
+extension PNNExecutable.Result {
+    /// ArgumentParser's validation errors: status 64, the reason on stderr, followed by its usage text.
+    func expectUsageError(_ fragments: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(exited && status == 64, "status \(status): \(stderr)", sourceLocation: sourceLocation)
+        for fragment in fragments {
+            #expect(stderr.contains(fragment), "stderr lacks \(fragment): \(stderr)", sourceLocation: sourceLocation)
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import PNNCore
+import PNNPhysics
+import PNNTestSupport
+import Testing
+@testable import PNNTraining
+
+@Suite struct ComponentTests {
+    @Test func crossEntropyGradientMatchesFiniteDifferences() throws {
+        let logits = Tensor(uncheckedRows: [0.3, -1.2, 2.0, 0.5, 0.1, -0.4], columns: 3)
+        let labels = [2, 0]
+        let (_, g) = try Loss.crossEntropy.evaluate(logits, labels: labels)
+        for i in logits.scalars.indices {
+            var up = logits, down = logits
+            up.scalars[i] += 1e-6
+            down.scalars[i] -= 1e-6
+            let numeric = (try Loss.crossEntropy.evaluate(up, labels: labels).value
+                - Loss.crossEntropy.evaluate(down, labels: labels).value) / 2e-6
+            #expect(abs(numeric - g.scalars[i]) < 1e-7)
+        }
+    }
+
+    @Test func lossRejectsBadLabels() {
+        let logits = Tensor(uncheckedRows: [0.0, 1.0], columns: 2)
+        #expect(throws: TrainingError.self) { _ = try Loss.crossEntropy.evaluate(logits, labels: [2]) }
+        #expect(throws: TrainingError.self) { _ = try Loss.crossEntropy.evaluate(logits, labels: [0, 1]) }
+    }
+
+    @Test func adamAndSGDMinimiseAQuadratic() {
+        for kind in [OptimizerKind.adam(), .sgd(momentum: 0.9)] {
+            var p: [[Double]] = [[3, -2]]
+            var optimizer = Optimizer(kind, shapes: [2])
+            for _ in 0 ..< 500 {
+                let g = [[2 * (p[0][0] - 1), 2 * (p[0][1] + 1)]]
+                optimizer.step(&p, gradients: g, learningRate: kind == .sgd(momentum: 0.9) ? 0.01 : 0.05)
+            }
+            #expect(abs(p[0][0] - 1) < 1e-2 && abs(p[0][1] + 1) < 1e-2, "\(kind): \(p)")
+        }
+    }
+
+    @Test func linearLayerUsesBLASCorrectly() async throws {
+        let layer = Linear(name: "l", inputs: 3, outputs: 2)
+        let p = [1.0, 2, 3, 4, 5, 6, 0.5, -0.5]
+        let x = Tensor(uncheckedRows: [1.0, 0, -1, 2, 1, 0], columns: 3)
+        let y = try await layer.forward(x, parameters: p)
+        let expected: [Double] = [-1.5, -2.5, 4.5, 12.5]
+        #expect(y.scalars == expected)
+        let g = try layer.backward(input: x, output: y, parameters: p, outputGradient: Tensor(uncheckedRows: [1, 0, 0, 1], columns: 2))
+        #expect(g.input.scalars == [1, 2, 3, 4, 5, 6])
+        #expect(g.parameters == [1, 0, -1, 2, 1, 0, 1, 1])
+    }
+
+    @Test func physicalLayerClampsDriveAndProjectsParameters() async throws {
+        let model = try ModelCatalog.make(.shg, shape: ModelShape(inputs: 4, parameters: 2, outputs: 3))
+        let twin = PhysicsTwin(model: model)
+        let layer = try PhysicalLayer(name: "p", backend: TwinBackend(twin: twin, limits: DriveLimits(minimum: 0, maximum: 1)),
+                                      twin: twin, penaltyWeight: 2)
+        var theta = [1.5, -0.2]
+        layer.project(&theta)
+        #expect(theta == [1, 0])
+        let x = Tensor(uncheckedRows: [1.2, 0.5, -0.1, 0.3], columns: 4)
+        let penalty = try #require(layer.inputPenalty(x))
+        #expect(abs(penalty.value - 2 * (0.04 + 0.01)) < 1e-12)
+        #expect(abs(penalty.gradient.scalars[0] - 2 * 2 * 0.2) < 1e-12)
+        let g = try layer.backward(input: x, output: Tensor.zeros([1, 3]), parameters: theta,
+                                   outputGradient: Tensor(uncheckedRows: [1, 1, 1], columns: 3))
+        // No gradient through the clamp where the drive was out of range.
+        #expect(g.input.scalars[0] == 0 && g.input.scalars[2] == 0)
+    }
+
+    @Test func physicsTwinFitRecoversDetectorGains() throws {
+        let shape = ModelShape(inputs: 6, parameters: 3, outputs: 5)
+        let model = try ModelCatalog.make(.shg, shape: shape)
+        var truth = PhysicsTwin(model: model)
+        truth.outputGain = [1.1, 0.9, 1.05, 0.95, 1.2]
+        truth.outputOffset = [0.01, 0, -0.02, 0.03, 0]
+        var rng = SeededGenerator(seed: 5)
+        var xs: [Double] = [], ts: [Double] = [], ys: [Double] = []
+        for _ in 0 ..< 8 {
+            let x = Tensor(uncheckedRows: (0 ..< 20 * 6).map { _ in rng.nextUniform(in: 0.1 ... 0.9) }, columns: 6)
+            let theta = (0 ..< 3).map { _ in rng.nextUniform(in: 0.1 ... 0.9) }
+            xs += x.scalars
+            for _ in 0 ..< 20 { ts += theta }
+            ys += try truth.predict(x, theta).scalars
+        }
+        let data = try CalibrationData(inputs: Tensor(uncheckedRows: xs, columns: 6),
+                                       parameters: Tensor(uncheckedRows: ts, columns: 3),
+                                       outputs: Tensor(uncheckedRows: ys, columns: 5))
+        let nominal = PhysicsTwin(model: model)
+        let before = try TwinFitter.rmsError(nominal, on: data)
+        let fitted = try TwinFitter.fitPhysics(nominal, on: data, iterations: 400, learningRate: 0.01)
+        let after = try TwinFitter.rmsError(fitted, on: data)
+        #expect(after < 0.2 * before, "RMS \(before) → \(after)")
+    }
+
+    @Test func mlpTwinLearnsAndItsVJPMatchesFiniteDifferences() throws {
+        let shape = ModelShape(inputs: 4, parameters: 2, outputs: 3)
+        var twin = MLPTwin(shape: shape, hidden: [8], seed: 1)
+        twin.weights.outputScale = [2, 1, 0.5]
+        let x = Tensor(uncheckedRows: [0.1, 0.5, -0.3, 0.2, 0.4, 0.4, 0.1, -0.2], columns: 4)
+        let theta = [0.3, -0.6]
+        let g = Tensor(uncheckedRows: [1, -1, 0.5, 0.2, 0.3, -0.7], columns: 3)
+        let (xBar, thetaBar) = try twin.vjp(x, theta, outputGradient: g)
+        func loss(_ x: Tensor<Double>, _ t: [Double]) throws -> Double {
+            zip(try twin.predict(x, t).scalars, g.scalars).map { $0 * $1 }.reduce(0, +)
+        }
+        for i in x.scalars.indices {
+            var up = x, down = x
+            up.scalars[i] += 1e-6
+            down.scalars[i] -= 1e-6
+            #expect(abs((try loss(up, theta) - loss(down, theta)) / 2e-6 - xBar.scalars[i]) < 1e-6)
+        }
+        for j in theta.indices {
+            var up = theta, down = theta
+            up[j] += 1e-6
+            down[j] -= 1e-6
+            #expect(abs((try loss(x, up) - loss(x, down)) / 2e-6 - thetaBar[j]) < 1e-6)
+        }
+    }
+
+    @Test func checkpointAndTwinFilesRoundTrip() throws {
+        let scratch = try ScratchDirectory(prefix: "pnn-ckpt")
+        let model = try ModelCatalog.make(.shg, shape: ModelCatalog.mnistShape(.shg))
+        var twin = PhysicsTwin(model: model)
+        twin.outputGain[3] = 1.25
+        let checkpoint = Checkpoint(experiment: "vowels-shg", mode: .pat, settings: ExperimentCatalog.vowelsSHG.settings,
+                                    layerNames: ["a", "b"], parameters: [[0.1, 1.0 / 3.0], []],
+                                    twin: TwinFile(physics: twin), summary: nil)
+        try checkpoint.write(to: scratch.path("c.json"))
+        #expect(try Checkpoint.read(from: scratch.path("c.json")) == checkpoint)
+        let restored = try #require(try checkpoint.twin.makeTwin() as? PhysicsTwin)
+        #expect(restored.outputGain == twin.outputGain)
+        try "{\"format\": 99}".write(toFile: scratch.path("bad.json"), atomically: true, encoding: .utf8)
+        #expect(throws: TrainingError.self) { _ = try Checkpoint.read(from: scratch.path("bad.json")) }
+    }
+}

@@ -1,0 +1,80 @@
+import PNNCore
+import PNNData
+import PNNPhysics
+import Testing
+@testable import PNNTraining
+
+/// Physics-aware training on a simulated device with a reality gap the twin does not know.
+@Suite struct PATTests {
+    static func vowels() throws -> ExperimentData {
+        try ExperimentData.load(ExperimentCatalog.vowelsSHG)
+    }
+
+    static func gappedDevice(_ experiment: Experiment) throws -> SimulatorBackend {
+        SimulatorBackend(simulator: try Simulator(model: experiment.nominalModel(), gap: .default, seed: experiment.deviceSeed),
+                         limits: DriveLimits(minimum: 0, maximum: 1))
+    }
+
+    @Test func patLowersTheLossOnAGappedDevice() async throws {
+        let experiment = ExperimentCatalog.vowelsSHG
+        let data = try Self.vowels()
+        var settings = experiment.settings
+        settings.epochs = 25
+        settings.schedule = .cosine(epochs: 25, floor: 0.05)
+        let device = try Self.gappedDevice(experiment)
+        let run = try ExperimentRun(experiment: experiment, mode: .pat, settings: settings, device: device,
+                                    twin: PhysicsTwin(model: experiment.nominalModel()), trainBaseline: false)
+        let result = try await run.run(train: data.train, test: data.test, gapName: "default")
+        let first = try #require(result.history.first), last = try #require(result.history.last)
+        #expect(last.trainLoss < 0.75 * first.trainLoss, "loss \(first.trainLoss) → \(last.trainLoss)")
+        #expect(result.summary.testAccuracy > 0.5)
+        // Every training batch and every evaluation went to the device.
+        #expect(device.calls == result.summary.deviceCalls)
+        #expect(device.calls > 25 * 10 * experiment.depth)
+    }
+
+    @Test func sameSeedSameResult() async throws {
+        let experiment = ExperimentCatalog.vowelsSHG
+        let data = try Self.vowels()
+        var settings = experiment.settings
+        settings.epochs = 3
+        func once() async throws -> [[Double]] {
+            let run = try ExperimentRun(experiment: experiment, mode: .pat, settings: settings,
+                                        device: try Self.gappedDevice(experiment),
+                                        twin: PhysicsTwin(model: experiment.nominalModel()), trainBaseline: false)
+            return try await run.run(train: data.train, test: data.test, gapName: "default").parameters
+        }
+        let a = try await once(), b = try await once()
+        #expect(a == b)
+    }
+
+    @Test func baselineReplacesPhysicalLayersByIdentity() throws {
+        let baseline = try ExperimentCatalog.vowelsSHG.baselineNetwork()
+        #expect(baseline.physicalLayers.isEmpty)
+        #expect(baseline.layers.contains { $0 is IdentityLayer })
+        #expect(!baseline.layers.contains { $0 is Linear })
+    }
+
+    @Test func physicsOnlyExperimentsHaveNoDigitalLinearLayers() throws {
+        let echo = TwinBackend(twin: PhysicsTwin(model: try ModelCatalog.make(.shg, shape: ModelCatalog.mnistShape(.shg))),
+                               limits: DriveLimits(minimum: 0, maximum: 1))
+        for experiment in ExperimentCatalog.all where !experiment.hybrid {
+            let model = try experiment.nominalModel()
+            let backend: any PhysicalBackend = experiment.model == .shg
+                ? echo : TwinBackend(twin: PhysicsTwin(model: model), limits: DriveLimits(minimum: -1, maximum: 1))
+            let net = try experiment.network(backend: backend, twin: PhysicsTwin(model: model))
+            #expect(!net.layers.contains { $0 is Linear }, "\(experiment.name)")
+            #expect(net.physicalLayers.count == experiment.depth)
+        }
+    }
+
+    @Test func deviceOfTheWrongShapeIsRefused() throws {
+        let experiment = ExperimentCatalog.vowelsSHG
+        let other = try ModelCatalog.make(.shg, shape: ModelShape(inputs: 12, parameters: 4, outputs: 12))
+        let device = TwinBackend(twin: PhysicsTwin(model: other), limits: DriveLimits(minimum: 0, maximum: 1))
+        #expect(throws: TrainingError.self) {
+            _ = try ExperimentRun(experiment: experiment, mode: .pat, settings: experiment.settings, device: device,
+                                  twin: PhysicsTwin(model: other))
+        }
+    }
+}
