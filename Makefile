@@ -1,6 +1,6 @@
 # pnn — build, test and demo recipes for a Debian 12 machine with Swift 6 on PATH.
 #
-#   make demo    install missing system packages, build release, run pnnd (simulated) + a batch session
+#   make demo    install missing system packages, build release, run pnnd (simulated) + PAT on vowels-shg
 #   make test    install missing system packages, build everything, run the whole test suite
 #
 # Extra flags for swift build/test/run go in SWIFT_BUILD_FLAGS, e.g.
@@ -18,7 +18,7 @@ APT_PACKAGES := libusb-1.0-0-dev libgpiod-dev pkg-config libopenblas-dev zlib1g-
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: all deps build release test demo physics-demo bench install clean
+.PHONY: all deps build release test demo daemon-demo physics-demo bench install clean
 
 all: build
 
@@ -46,9 +46,26 @@ test: deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) test --disable-xctest $(SWIFT_BUILD_FLAGS) $(SWIFT_TEST_FLAGS)
 
-## demo: release build, then pnnd in simulator mode on a private socket and a short batch session
-## through the pnn CLI; results land in $(OUT)/. (The physics checks run with `make physics-demo`.)
+## demo: release build, pnnd in simulator mode on a private socket, and a physics-aware training run of
+## vowels-shg on its shg0 device through the pnn CLI; prints the test accuracy and where the plots are.
 demo: release
+	@set -e; \
+	bin="$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"; \
+	out="$$(mkdir -p "$(OUT)" && cd "$(OUT)" && pwd)"; \
+	sock="$$out/pnnd.sock"; state="$$out/state"; \
+	echo "== pnnd --simulate --socket $$sock"; \
+	"$$bin/pnnd" --simulate --socket "$$sock" --state-dir "$$state" --log-level notice 2> "$$out/pnnd.log" & \
+	pid=$$!; trap 'kill $$pid 2>/dev/null || true' EXIT; \
+	for i in $$(seq 1 100); do "$$bin/pnn" --socket "$$sock" status > /dev/null 2>&1 && break; sleep 0.1; done; \
+	echo "== pnn devices"; "$$bin/pnn" --socket "$$sock" devices; \
+	echo "== pnn train vowels-shg --mode pat --device shg0 (physics-aware training through pnnd)"; \
+	"$$bin/pnn" train vowels-shg --mode pat --socket "$$sock" --device shg0 --out "$$out/vowels-shg-pat"; \
+	echo "== SIGTERM: pnnd drains and exits"; kill -TERM $$pid; wait $$pid; trap - EXIT; \
+	echo; echo "plots: $$out/vowels-shg-pat/curves.svg, confusion.svg, response.svg (metrics.csv, checkpoint.json beside them)"
+
+## daemon-demo: pnnd in simulator mode on a private socket and a short batch session through the pnn
+## CLI (run, calibrate, status, metrics, SIGTERM, records export); results land in $(OUT)/.
+daemon-demo: release
 	@set -e; \
 	bin="$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"; \
 	out="$$(mkdir -p "$(OUT)" && cd "$(OUT)" && pwd)"; \
@@ -86,6 +103,7 @@ physics-demo: release
 bench:
 	$(SWIFT) run -c release $(SWIFT_BUILD_FLAGS) pnn-bench physics
 	$(SWIFT) run -c release $(SWIFT_BUILD_FLAGS) pnn-bench protocol
+	$(SWIFT) run -c release $(SWIFT_BUILD_FLAGS) pnn-bench train
 
 ## install: pnn and pnnd into $(PREFIX)/bin (then `systemd-analyze verify systemd/pnnd.service
 ## systemd/pnnd.socket` finds ExecStart=/usr/local/bin/pnnd); units and udev rules: docs/operations.md

@@ -127,10 +127,11 @@ let package = Package(
         .executableTarget(
             name: "pnn-bench",
             dependencies: [
-                "PNNCore", "PNNPhysics", "PNNProtocol", "PNNClient",
+                "PNNCore", "PNNPhysics", "PNNProtocol", "PNNClient", "PNNTraining", "PNNDaemon", "PNNConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(name: "PNNTestSupport", path: "Tests/PNNTestSupport"),

@@ -7,5 +7,5 @@ struct PNNBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pnn-bench",
         abstract: "Benchmarks for pnn (build with -c release).",
-        subcommands: [PhysicsBenchmark.self, ProtocolBenchmark.self])
+        subcommands: [PhysicsBenchmark.self, ProtocolBenchmark.self, TrainBenchmark.self])
 }

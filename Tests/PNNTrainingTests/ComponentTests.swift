@@ -68,6 +68,20 @@ import Testing
         #expect(g.input.scalars[0] == 0 && g.input.scalars[2] == 0)
     }
 
+    @Test func affineCalibrationMapsRangesAndIgnoresDeadFeatures() async throws {
+        let affine = ElementwiseAffine(name: "a", width: 3, calibration: .range(0.1 ... 0.9))
+        // Feature 0 spans 2…6, feature 1 is constant, feature 2 barely moves (1e-6).
+        let x = Tensor(uncheckedRows: [2, 5, 1, 6, 5, 1.000001, 4, 5, 1], columns: 3)
+        let p = try #require(affine.calibratedParameters(for: x))
+        let y = try await affine.forward(x, parameters: p)
+        #expect(abs(y.scalars[0] - 0.1) < 1e-12 && abs(y.scalars[3] - 0.9) < 1e-12)
+        #expect(p[1] == 0 && p[4] == 0.5)
+        // Floored at 1 % of the widest span (4): gain ≤ 0.8 / 0.04, not 0.8 / 1e-6.
+        #expect(p[2] <= 20.0 + 1e-9)
+        let scales = try #require(affine.learningRateScales(p))
+        #expect(scales.count == 6 && scales.allSatisfy { $0 > 0 && $0.isFinite })
+    }
+
     @Test func physicsTwinFitRecoversDetectorGains() throws {
         let shape = ModelShape(inputs: 6, parameters: 3, outputs: 5)
         let model = try ModelCatalog.make(.shg, shape: shape)

@@ -32,6 +32,23 @@ public struct ElementwiseAffine: Layer {
         self.calibration = calibration
     }
 
+    /// Scales move by |a_i| (kept within a tenth and ten times the median, so a parked feature can wake
+    /// up and an outlier cannot run away); offsets by the size of the outputs they shift (the
+    /// calibration target's span, or 1).
+    public func learningRateScales(_ p: [Double]) -> [Double]? {
+        guard p.count == 2 * width, width > 0 else { return nil }
+        let gains = p[0 ..< width].map { abs($0) }
+        let median = gains.sorted()[width / 2]
+        let (floor, ceiling) = (max(0.1 * median, 1e-6), max(10 * median, 1e-5))
+        let offsetScale: Double
+        switch calibration {
+        case .none: offsetScale = 1
+        case .range(let target): offsetScale = target.upperBound - target.lowerBound
+        case .standardize(let deviation): offsetScale = deviation
+        }
+        return gains.map { min(max($0, floor), ceiling) } + Array(repeating: offsetScale, count: width)
+    }
+
     /// Parameters that calibrate the sample `x` as `calibration` says (nil for `.none`).
     func calibratedParameters(for x: Tensor<Double>) -> [Double]? {
         let n = width, batch = x.shape[0]
@@ -40,34 +57,47 @@ public struct ElementwiseAffine: Layer {
         case .none:
             return nil
         case .range(let target):
+            var lows = [Double](repeating: .infinity, count: n), highs = [Double](repeating: -.infinity, count: n)
+            for b in 0 ..< batch {
+                for i in 0 ..< n {
+                    lows[i] = min(lows[i], x.scalars[b * n + i])
+                    highs[i] = max(highs[i], x.scalars[b * n + i])
+                }
+            }
+            // A feature that barely varies (a dark detector bin) must not get a huge gain: that only
+            // amplifies its noise. Spans are floored at 1 % of the layer's widest.
+            let widest = zip(highs, lows).map { $0 - $1 }.max() ?? 0
             var p = [Double](repeating: 0, count: 2 * n)
             for i in 0 ..< n {
-                var lo = Double.infinity, hi = -Double.infinity
-                for b in 0 ..< batch {
-                    lo = min(lo, x.scalars[b * n + i])
-                    hi = max(hi, x.scalars[b * n + i])
+                let span = highs[i] - lows[i]
+                guard widest > 1e-12, span > 1e-12 else {
+                    // Constant: carries nothing; park it mid-range.
+                    p[n + i] = (target.lowerBound + target.upperBound) / 2
+                    continue
                 }
-                let span = hi - lo
-                // A feature that does not vary (a dark detector bin) carries nothing: park it mid-range.
-                let scale = span > 1e-9 ? (target.upperBound - target.lowerBound) / span : 0
+                let scale = (target.upperBound - target.lowerBound) / max(span, 0.01 * widest)
                 p[i] = scale
-                p[n + i] = span > 1e-9 ? target.lowerBound - scale * lo : (target.lowerBound + target.upperBound) / 2
+                p[n + i] = (target.lowerBound + target.upperBound) / 2 - scale * (lows[i] + highs[i]) / 2
             }
             return p
         case .standardize(let deviation):
             var p = [Double](repeating: 0, count: 2 * n)
+            var means = [Double](repeating: 0, count: n), deviations = [Double](repeating: 0, count: n)
             for i in 0 ..< n {
                 var sum = 0.0, squares = 0.0
                 for b in 0 ..< batch {
                     sum += x.scalars[b * n + i]
                     squares += x.scalars[b * n + i] * x.scalars[b * n + i]
                 }
-                let mean = sum / Double(batch)
-                let variance = max(squares / Double(batch) - mean * mean, 0)
-                // A (nearly) constant feature would get a huge scale and blow up the first steps.
-                let scale = variance > 1e-12 ? min(deviation / variance.squareRoot(), 1e3) : 0
+                means[i] = sum / Double(batch)
+                deviations[i] = max(squares / Double(batch) - means[i] * means[i], 0).squareRoot()
+            }
+            // Same floor as for ranges: 1 % of the layer's largest deviation.
+            let largest = deviations.max() ?? 0
+            for i in 0 ..< n where largest > 1e-12 {
+                let scale = deviation / max(deviations[i], 0.01 * largest)
                 p[i] = scale
-                p[n + i] = -scale * mean
+                p[n + i] = -scale * means[i]
             }
             return p
         }

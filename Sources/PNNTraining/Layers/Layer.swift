@@ -28,11 +28,17 @@ public protocol Layer: Sendable {
 
     /// Puts parameters back into their allowed range after an optimiser step (hard constraint).
     func project(_ parameters: inout [Double])
+
+    /// Per-parameter multipliers of the learning rate, given the starting parameters: the natural
+    /// size of each parameter, so one learning rate moves a gain of 0.02 and an offset of 0.5 by the
+    /// same relative amount (Adam's steps are absolute). nil = all 1.
+    func learningRateScales(_ parameters: [Double]) -> [Double]?
 }
 
 extension Layer {
     public func inputPenalty(_ x: Tensor<Double>) -> (value: Double, gradient: Tensor<Double>)? { nil }
     public func project(_ parameters: inout [Double]) {}
+    public func learningRateScales(_ parameters: [Double]) -> [Double]? { nil }
 
     /// Checks x is [B×inputCount].
     func checkInput(_ x: Tensor<Double>) throws(TrainingError) {

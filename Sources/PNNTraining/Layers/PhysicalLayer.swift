@@ -16,9 +16,13 @@ public struct PhysicalLayer: Layer {
     public let penaltyWeight: Double
     /// Where the starting θ is drawn, as fractions of the drive range (uniformly).
     public let initialFraction: ClosedRange<Double>
+    /// The drive range used: the device's [minimum, maximum], or a narrower working range (the
+    /// oscillators' models are only trusted — and their integrators only stable — for moderate drive).
+    public let range: ClosedRange<Double>
 
     public init(name: String, backend: any PhysicalBackend, twin: any Twin, penaltyWeight: Double = 1,
-                initialFraction: ClosedRange<Double> = 0.25 ... 0.75) throws(TrainingError) {
+                initialFraction: ClosedRange<Double> = 0.25 ... 0.75,
+                driveRange: ClosedRange<Double>? = nil) throws(TrainingError) {
         guard backend.shape == twin.shape else {
             throw TrainingError(.shapeMismatch,
                                 "\(name): device \(backend.label) has shape \(backend.shape) but its twin has \(twin.shape)")
@@ -28,16 +32,26 @@ public struct PhysicalLayer: Layer {
         self.twin = twin
         self.penaltyWeight = penaltyWeight
         self.initialFraction = initialFraction
+        let limits = backend.limits.minimum ... backend.limits.maximum
+        let wanted = driveRange ?? limits
+        guard wanted.overlaps(limits) else {
+            throw TrainingError(.invalidArgument, "\(name): working range \(wanted) lies outside the device's limits \(limits)")
+        }
+        range = wanted.clamped(to: limits)
     }
 
     public var inputCount: Int { backend.shape.inputs }
     public var outputCount: Int { backend.shape.outputs }
     public var parameterCount: Int { backend.shape.parameters }
-    var range: ClosedRange<Double> { backend.limits.minimum ... backend.limits.maximum }
 
     public func initialParameters(using rng: inout SeededGenerator) -> [Double] {
         let (lo, span) = (range.lowerBound, range.upperBound - range.lowerBound)
         return (0 ..< parameterCount).map { _ in lo + span * rng.nextUniform(in: initialFraction) }
+    }
+
+    /// θ moves in units of the working range's width.
+    public func learningRateScales(_ parameters: [Double]) -> [Double]? {
+        Array(repeating: range.upperBound - range.lowerBound, count: parameters.count)
     }
 
     public func project(_ parameters: inout [Double]) {
@@ -54,7 +68,14 @@ public struct PhysicalLayer: Layer {
     public func forward(_ x: Tensor<Double>, parameters theta: [Double]) async throws(TrainingError) -> Tensor<Double> {
         try checkInput(x)
         try checkParameters(theta)
-        return try await backend.measure(clamped(x), theta)
+        let y = try await backend.measure(clamped(x), theta)
+        guard y.shape == [x.shape[0], outputCount] else {
+            throw TrainingError(.device, "\(name): \(backend.label) returned \(y.shape), expected [\(x.shape[0])×\(outputCount)]")
+        }
+        if let i = y.firstNonFiniteIndex {
+            throw TrainingError(.device, "\(name): \(backend.label) returned a non-finite reading (sample \(i / outputCount), bin \(i % outputCount))")
+        }
+        return y
     }
 
     public func backward(input x: Tensor<Double>, output _: Tensor<Double>, parameters theta: [Double],

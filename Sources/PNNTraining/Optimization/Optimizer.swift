@@ -23,18 +23,20 @@ public struct Optimizer: Sendable {
         second = shapes.map { [Double](repeating: 0, count: $0) }
     }
 
-    /// One step p ← p − lr·update(g) on every layer; `learningRates` may scale layers differently.
+    /// One step p ← p − lr·s·update(g) on every layer; `scales` (per layer, per parameter, optional)
+    /// are the parameters' natural sizes s (`Layer.learningRateScales`).
     public mutating func step(_ parameters: inout [[Double]], gradients: [[Double]], learningRate: Double,
-                              layerScale: [Double]? = nil) {
+                              scales: [[Double]?]? = nil) {
         steps += 1
         for l in parameters.indices {
-            let lr = learningRate * (layerScale?[l] ?? 1)
             let g = gradients[l]
+            let s = scales?[l]
+            func rate(_ i: Int) -> Double { learningRate * (s?[i] ?? 1) }
             switch kind {
             case .sgd(let momentum):
                 for i in parameters[l].indices {
                     first[l][i] = momentum * first[l][i] + g[i]
-                    parameters[l][i] -= lr * first[l][i]
+                    parameters[l][i] -= rate(i) * first[l][i]
                 }
             case .adam(let beta1, let beta2, let epsilon):
                 let c1 = 1 - pow(beta1, Double(steps)), c2 = 1 - pow(beta2, Double(steps))
@@ -42,7 +44,7 @@ public struct Optimizer: Sendable {
                     first[l][i] = beta1 * first[l][i] + (1 - beta1) * g[i]
                     second[l][i] = beta2 * second[l][i] + (1 - beta2) * g[i] * g[i]
                     let mHat = first[l][i] / c1, vHat = second[l][i] / c2
-                    parameters[l][i] -= lr * mHat / (vHat.squareRoot() + epsilon)
+                    parameters[l][i] -= rate(i) * mHat / (vHat.squareRoot() + epsilon)
                 }
             }
         }

@@ -56,6 +56,8 @@ public struct Trainer: Sendable {
             throw TrainingError(.shapeMismatch, "data has \(train.featureCount) features, network takes \(network.inputCount)")
         }
         var optimizer = Optimizer(settings.optimizer, shapes: parameters.map(\.count))
+        // Natural sizes of the (calibrated) starting parameters fix each one's step size.
+        let scales = zip(network.layers, parameters).map { $0.learningRateScales($1) }
         var rng = SeededGenerator(seed: settings.seed &+ 0x5EED)
         let clock = ContinuousClock()
         let start = clock.now
@@ -82,7 +84,7 @@ public struct Trainer: Sendable {
                     throw TrainingError(.diverged,
                                         "non-finite gradient for \(bad.map { network.layers[$0].name }.joined(separator: ", ")) in epoch \(epoch + 1), batch \(b + 1): lower the learning rate or check the twin")
                 }
-                optimizer.step(&parameters, gradients: gradients, learningRate: rate)
+                optimizer.step(&parameters, gradients: gradients, learningRate: rate, scales: scales)
                 for (l, layer) in network.layers.enumerated() { layer.project(&parameters[l]) }
                 let predicted = tape.output.argmaxRows()
                 correct += zip(predicted, labels).filter { $0 == $1 }.count

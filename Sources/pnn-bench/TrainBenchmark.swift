@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PNNClient
+import PNNConfig
+import PNNCore
+import PNNDaemon
+import PNNPhysics
+import PNNTraining
+
+/// `pnn-bench train`: one PAT epoch of an MNIST experiment through pnnd against the same epoch with
+/// the simulator in process — the difference is what the protocol costs training.
+struct TrainBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Time per PAT epoch through pnnd vs an in-process simulator (same run, same data and seeds).")
+
+    @Option(help: "Experiment (an MNIST one).")
+    var experiment = "mnist-mechanical"
+
+    @Option(help: "Training samples per epoch (60000 = a full MNIST epoch).")
+    var samples = 60000
+
+    @Option(help: "Repetitions of each variant (alternating; the best is reported).")
+    var repetitions = 2
+
+    func run() async throws {
+        let experiment = try ExperimentCatalog.named(self.experiment)
+        let data = try ExperimentData.load(experiment, trainSubset: samples)
+        var settings = experiment.settings
+        settings.epochs = 1
+        print("pnn-bench train: \(experiment.name), 1 epoch of \(data.train.count) samples, batch \(settings.batchSize), \(experiment.depth) physical layers")
+
+        var configuration = DaemonConfiguration.simulated
+        configuration.server.recordRetentionBytes = 256 << 20
+        var logger = Logger(label: "pnn-bench.pnnd")
+        logger.logLevel = .warning
+        let directory = NSTemporaryDirectory() + "pnn-bench-train-\(getpid())"
+        let daemon = try await EmbeddedDaemon.start(configuration: configuration, directory: directory, logger: logger)
+        let client = try await PNNClient.connect(socketPath: daemon.socketPath)
+        let spec = try require(configuration.device(named: experiment.defaultDevice), "device \(experiment.defaultDevice)")
+
+        var best = (inProcess: Double.infinity, daemon: Double.infinity)
+        var calls = 0
+        for _ in 0 ..< repetitions {
+            let local = SimulatorBackend(
+                simulator: try Simulator(model: experiment.nominalModel(), gap: spec.gap, seed: spec.seed), limits: spec.limits)
+            best.inProcess = min(best.inProcess, try await epochSeconds(experiment, settings, data, local))
+            let remote = try await DaemonBackend.connect(client: client, device: spec.name)
+            let seconds = try await epochSeconds(experiment, settings, data, remote)
+            best.daemon = min(best.daemon, seconds)
+            calls = remote.calls
+            try await client.release(spec.name)
+        }
+        await client.close()
+        await daemon.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+
+        let share = (best.daemon - best.inProcess) / best.daemon
+        print(String(format: "  in-process simulator: %8.2f s per epoch", best.inProcess))
+        print(String(format: "  through pnnd:         %8.2f s per epoch (%d run requests)", best.daemon, calls))
+        print(String(format: "  protocol share of training time: %.1f %% (target ≤ 10 %%) %@", 100 * share,
+                     share <= 0.10 ? "✔" : "✘"))
+    }
+
+    /// Seconds for one training epoch (start calibration included; no evaluation).
+    func epochSeconds(_ experiment: Experiment, _ settings: TrainingSettings, _ data: ExperimentData,
+                      _ backend: any PhysicalBackend) async throws -> Double {
+        let twin = PhysicsTwin(model: try experiment.nominalModel())
+        let network = try experiment.network(backend: backend, twin: twin)
+        let trainer = try Trainer(settings: settings)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var parameters = network.initialParameters(seed: settings.seed)
+        try await network.calibrate(&parameters, sample: data.train.prefix(512).features)
+        _ = try await trainer.train(network, parameters: &parameters, on: data.train, test: nil, evaluation: network)
+        let elapsed = clock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+}
+
+struct RequireError: Error, CustomStringConvertible {
+    var description: String
+}
+
+func require<T>(_ value: T?, _ what: String = "value") throws -> T {
+    guard let value else { throw RequireError(description: "missing \(what)") }
+    return value
+}
