@@ -98,7 +98,7 @@ import Testing
         c.modeFrequenciesHz[0] = -1
         #expect(throws: ModelError.self) { try MechanicalModel(c) }
         c = MechanicalModel.Configuration(shape: Self.shape)
-        c.modeFrequenciesHz[7] = 3000  // above the 2 kHz Nyquist frequency of 4 kHz sampling
+        c.modeFrequenciesHz[7] = 5000  // above the 4 kHz Nyquist frequency of 8 kHz sampling
         #expect(throws: ModelError.self) { try MechanicalModel(c) }
         c = MechanicalModel.Configuration(shape: Self.shape)
         c.qualityFactors.removeLast()

@@ -107,6 +107,36 @@ import Testing
         #expect(after < 0.2 * before, "RMS \(before) → \(after)")
     }
 
+    @Test func physicalConstantsFitFindsAShiftedResonance() throws {
+        // A small plate whose second mode is 3 % higher than the twin believes.
+        let shape = ModelShape(inputs: 12, parameters: 6, outputs: 12)
+        var c = MechanicalModel.Configuration(shape: shape)
+        let nominal = try MechanicalModel(c)
+        c.modeFrequenciesHz[1] *= 1.03
+        let truth = PhysicsTwin(model: try MechanicalModel(c))
+        var rng = SeededGenerator(seed: 4)
+        var xs: [Double] = [], ts: [Double] = [], ys: [Double] = []
+        for _ in 0 ..< 3 {
+            let x = Tensor(uncheckedRows: (0 ..< 16 * 12).map { _ in rng.nextUniform(in: -0.4 ... 0.4) }, columns: 12)
+            let theta = (0 ..< 6).map { _ in rng.nextUniform(in: -0.4 ... 0.4) }
+            xs += x.scalars
+            for _ in 0 ..< 16 { ts += theta }
+            ys += try truth.predict(x, theta).scalars
+        }
+        let data = try CalibrationData(inputs: Tensor(uncheckedRows: xs, columns: 12),
+                                       parameters: Tensor(uncheckedRows: ts, columns: 6),
+                                       outputs: Tensor(uncheckedRows: ys, columns: 12))
+        let start = PhysicsTwin(model: nominal)
+        let fitted = try TwinFitter.fitPhysicalParameters(start, on: data, span: 0.05, sweeps: 1)
+        let f1 = try #require((fitted.model as? MechanicalModel)?.configuration.modeFrequenciesHz[1])
+        #expect(abs(f1 / (231 * 1.03) - 1) < 0.003, "fitted f1 = \(f1)")
+        #expect(try TwinFitter.rmsError(fitted, on: data) < 0.1 * TwinFitter.rmsError(start, on: data))
+        // The fitted constants survive a twin file.
+        let file = TwinFile(physics: fitted)
+        let restored = try #require(try file.makeTwin() as? PhysicsTwin)
+        #expect((restored.model as? MechanicalModel)?.configuration == (fitted.model as? MechanicalModel)?.configuration)
+    }
+
     @Test func mlpTwinLearnsAndItsVJPMatchesFiniteDifferences() throws {
         let shape = ModelShape(inputs: 4, parameters: 2, outputs: 3)
         var twin = MLPTwin(shape: shape, hidden: [8], seed: 1)

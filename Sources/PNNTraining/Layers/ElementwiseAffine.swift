@@ -11,8 +11,9 @@ public struct ElementwiseAffine: Layer {
         /// Map each feature's sample range onto [lower, upper] (e.g. the inner part of the next
         /// device's drive range), so a deep stack neither saturates nor fades out at the start.
         case range(ClosedRange<Double>)
-        /// Each feature to zero mean and this standard deviation (readout logits): a class-independent
-        /// pattern across the bins would otherwise dominate the starting logits.
+        /// Each feature to zero mean, and a common gain giving the features this root-mean-square
+        /// deviation (readout logits): a class-independent pattern across the bins would otherwise
+        /// dominate the starting logits.
         case standardize(Double)
     }
 
@@ -92,10 +93,13 @@ public struct ElementwiseAffine: Layer {
                 means[i] = sum / Double(batch)
                 deviations[i] = max(squares / Double(batch) - means[i] * means[i], 0).squareRoot()
             }
-            // Same floor as for ranges: 1 % of the layer's largest deviation.
-            let largest = deviations.max() ?? 0
-            for i in 0 ..< n where largest > 1e-12 {
-                let scale = deviation / max(deviations[i], 0.01 * largest)
+            // One gain for all features (the root-mean-square deviation sets it), offsets per feature:
+            // the readout bins are one detector, and a per-bin gain would blow up a bin that happened
+            // to be quiet in the calibration sample.
+            let rms = (deviations.map { $0 * $0 }.reduce(0, +) / Double(n)).squareRoot()
+            guard rms > 1e-12 else { return nil }
+            let scale = deviation / rms
+            for i in 0 ..< n {
                 p[i] = scale
                 p[n + i] = -scale * means[i]
             }

@@ -78,12 +78,33 @@ public struct PhysicalLayer: Layer {
         return y
     }
 
-    public func backward(input x: Tensor<Double>, output _: Tensor<Double>, parameters theta: [Double],
+    public func backward(input x: Tensor<Double>, output y: Tensor<Double>, parameters theta: [Double],
                          outputGradient g: Tensor<Double>) throws(TrainingError) -> LayerGradient {
-        var (xBar, thetaBar) = try twin.vjp(clamped(x), theta, outputGradient: g)
+        var (xBar, thetaBar) = try twin.vjp(clamped(x), theta, outputGradient: detectorAware(g, measured: y))
         let (lo, hi) = (range.lowerBound, range.upperBound)
         for i in xBar.scalars.indices where x.scalars[i] < lo || x.scalars[i] > hi { xBar.scalars[i] = 0 }
         return LayerGradient(input: xBar, parameters: thetaBar)
+    }
+
+    /// The detector is part of the physical forward pass: a reading at its rail is clipped, and a
+    /// clipped reading's derivative is zero, so ∂L/∂y is dropped there (the twin does not model the
+    /// clip and would keep pushing the drive into saturation — and, for the plate, into the regime where
+    /// its model is no longer trusted). Readings in the top 10 % of the span get a soft quadratic pull
+    /// back (weight `penaltyWeight`), the output-side twin of the input penalty.
+    func detectorAware(_ g: Tensor<Double>, measured y: Tensor<Double>) -> Tensor<Double> {
+        guard let span = twin.detectorRange, y.shape == g.shape else { return g }
+        let top = span.upperBound, width = span.upperBound - span.lowerBound
+        let knee = top - 0.1 * width
+        let batch = Double(max(y.shape[0], 1))
+        var out = g
+        for i in out.scalars.indices {
+            let v = y.scalars[i]
+            if v >= top - 1e-6 * width || v <= span.lowerBound - 1e-9 * width {
+                out.scalars[i] = 0
+            }
+            if v > knee { out.scalars[i] += 2 * penaltyWeight * (v - knee) / (width * width) / batch }
+        }
+        return out
     }
 
     public func inputPenalty(_ x: Tensor<Double>) -> (value: Double, gradient: Tensor<Double>)? {

@@ -22,6 +22,7 @@ public struct PhysicsTwin: Twin {
     }
 
     public var shape: ModelShape { model.shape }
+    public var detectorRange: ClosedRange<Double>? { model.outputRange }
 
     /// x ⊙ s.
     func scaledInput(_ x: Tensor<Double>) -> Tensor<Double> {

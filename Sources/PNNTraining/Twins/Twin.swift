@@ -13,4 +13,10 @@ public protocol Twin: Sendable {
     /// (∂L/∂x [B×N], ∂L/∂θ [P] summed over the batch) given ∂L/∂y [B×M].
     func vjp(_ x: Tensor<Double>, _ theta: [Double], outputGradient: Tensor<Double>)
         throws(TrainingError) -> (input: Tensor<Double>, parameters: [Double])
+    /// The range the real detector reports (its ADC span), when the twin knows it.
+    var detectorRange: ClosedRange<Double>? { get }
+}
+
+extension Twin {
+    public var detectorRange: ClosedRange<Double>? { nil }
 }

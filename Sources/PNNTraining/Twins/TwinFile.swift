@@ -10,6 +10,8 @@ public struct TwinFile: Codable, Sendable, Equatable {
     public var kind: Kind
     public var model: ModelKind
     public var shape: ModelShape
+    /// Physics twin: the fitted model configuration (nil: the kind's nominal one at `shape`).
+    public var configuration: ModelConfiguration?
     /// Physics twin: drive-channel gains s [N], detector gains g [M] and offsets c [M].
     public var inputGain: [Double]?
     public var outputGain: [Double]?
@@ -29,6 +31,7 @@ public struct TwinFile: Codable, Sendable, Equatable {
         inputGain = twin.inputGain
         outputGain = twin.outputGain
         outputOffset = twin.outputOffset
+        configuration = (twin.model as? any FittableModel)?.storedConfiguration
         self.source = source
     }
 
@@ -46,9 +49,12 @@ public struct TwinFile: Codable, Sendable, Equatable {
         case .physics:
             let base: any PhysicalModel
             do {
-                base = try ModelCatalog.make(model, shape: shape)
+                base = try configuration.map { c throws(ModelError) in try c.makeModel() } ?? ModelCatalog.make(model, shape: shape)
             } catch {
                 throw TrainingError(.file, "twin model \(model) \(shape): \(error)")
+            }
+            guard base.kind == model, base.shape == shape else {
+                throw TrainingError(.file, "twin file describes a \(model) \(shape) but its configuration gives \(base.kind) \(base.shape)")
             }
             var twin = PhysicsTwin(model: base)
             if let s = inputGain, s.count == shape.inputs { twin.inputGain = s }

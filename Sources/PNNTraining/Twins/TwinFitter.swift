@@ -50,6 +50,51 @@ public enum TwinFitter {
         return twin
     }
 
+    /// Physical constants of the twin's model (resonance frequencies, damping, component values —
+    /// `FittableModel`), by coordinate search: for each constant in turn, a scan of relative offsets
+    /// within ±`span` (the reality gap's scale), keeping the best, then a finer scan around it; the
+    /// whole cycle `sweeps` times. A scan rather than gradient descent because the error is far from
+    /// convex in a resonance frequency: over a 0.2 s drive a 2 % error in a 900 Hz mode is 20 rad of
+    /// phase, and a gradient from the nominal value points into the nearest of many local minima.
+    /// Returns the twin with the best constants (gains and offsets untouched).
+    public static func fitPhysicalParameters(_ start: PhysicsTwin, on data: CalibrationData, span: Double = 0.08,
+                                             sweeps: Int = 2,
+                                             progress: (String) -> Void = { _ in }) throws(TrainingError) -> PhysicsTwin {
+        guard let fittable = start.model as? any FittableModel else {
+            throw TrainingError(.invalidArgument, "the \(start.model.kind) model has no fittable constants")
+        }
+        var best = start
+        var bestError = try rmsError(start, on: data)
+        var values = fittable.fittableParameters
+        let names = fittable.fittableParameterNames
+        func twin(_ v: [Double]) throws(TrainingError) -> PhysicsTwin? {
+            guard let model = try? fittable.withFittableParameters(v) else { return nil }
+            var t = PhysicsTwin(model: model)
+            (t.inputGain, t.outputGain, t.outputOffset) = (start.inputGain, start.outputGain, start.outputOffset)
+            return t
+        }
+        let coarse = stride(from: -span, through: span, by: span / 32).map { $0 }
+        let fine = stride(from: -span / 32, through: span / 32, by: span / 320).map { $0 }
+        for sweep in 0 ..< sweeps {
+            for i in values.indices {
+                for offsets in [coarse, fine] {
+                    let centre = values[i]
+                    for delta in offsets where delta != 0 {
+                        var trial = values
+                        trial[i] = centre * (1 + delta)
+                        guard let candidate = try twin(trial) else { continue }
+                        let error = try rmsError(candidate, on: data)
+                        if error < bestError {
+                            (bestError, best, values) = (error, candidate, trial)
+                        }
+                    }
+                }
+                progress(String(format: "sweep %d: %@ = %.5g, RMS %.4g", sweep + 1, names[i], values[i], bestError))
+            }
+        }
+        return best
+    }
+
     /// MLP twin: Adam on minibatches of the calibration data (standardised outputs).
     public static func fitMLP(shape: ModelShape, on data: CalibrationData, hidden: [Int], epochs: Int = 200,
                               batchSize: Int = 64, learningRate: Double = 3e-3, seed: UInt64 = 1) -> MLPTwin {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PNNConfig
 import PNNCore
 import PNNPhysics
 import PNNTraining
@@ -39,6 +40,9 @@ struct TwinFit: AsyncParsableCommand {
     @Option(help: "Model kind of the device (needed with --from; otherwise from `describe`).")
     var model: ModelKind?
 
+    @Flag(name: .customLong("gains-only"), help: "Physics twin: fit only the drive gains and detector gains/offsets, not the physical constants.")
+    var gainsOnly = false
+
     @Option(help: "Fitting iterations (physics) or epochs (mlp).")
     var iterations: Int?
 
@@ -73,10 +77,12 @@ struct TwinFit: AsyncParsableCommand {
             modelKind = model ?? .shg
             data = try Self.read(directory: from)
         } else {
-            let kindName = model ?? .shg
+            // In process, the simulated device set of `pnnd --simulate` says what the device is.
+            let known = DaemonConfiguration.simulated.device(named: device)
+            let kindName = model ?? known?.kind.model ?? .shg
             let session = try await DeviceSession.open(
                 source: source.source, connection: connection, device: device, model: kindName,
-                shape: ModelCatalog.mnistShape(kindName), ideal: false)
+                shape: known?.shape ?? ModelCatalog.mnistShape(kindName), ideal: false)
             do {
                 let probes = try await Self.measure(session.backend, samples: samples)
                 data = probes.data
@@ -96,7 +102,13 @@ struct TwinFit: AsyncParsableCommand {
         let fitted: any PNNTraining.Twin
         switch kind {
         case .physics:
-            let twin = try TwinFitter.fitPhysics(nominal, on: fitData, iterations: iterations ?? 300)
+            var twin = nominal
+            if !gainsOnly {
+                twin = try TwinFitter.fitPhysicalParameters(nominal, on: fitData, progress: { line in
+                    if !format.json { StandardError.write("  " + line) }
+                })
+            }
+            twin = try TwinFitter.fitPhysics(twin, on: fitData, iterations: iterations ?? 300)
             fitted = twin
             file = TwinFile(physics: twin, source: from ?? device)
         case .mlp:
