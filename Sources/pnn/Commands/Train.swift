@@ -94,11 +94,9 @@ struct Train: AsyncParsableCommand {
         do {
             let run = try ExperimentRun(experiment: experiment, mode: mode, settings: settings, device: session.backend,
                                         twin: twin, trainBaseline: !noBaseline)
-            let reporter = ProgressReporter(title: "\(experiment.name) \(mode.rawValue)", epochs: settings.epochs,
-                                            quiet: false)
+            let reporter = ProgressReporter(title: "\(experiment.name) \(mode.rawValue)", epochs: settings.epochs)
             let result = try await run.run(train: data.train, test: data.test, gapName: session.gapName,
                                            progress: { reporter.report($0) })
-            reporter.finish()
             let files = try await RunReport.write(result, run: run, classNames: data.classNames, test: data.test,
                                                   to: outDirectory)
             await session.close()
@@ -160,4 +158,3 @@ enum TrainingCLI {
     }
 }
 
-extension TrainingError.Kind {}

@@ -8,14 +8,12 @@ final class ProgressReporter: Sendable {
     private let title: String
     private let epochs: Int
     private let terminal: Bool
-    private let quiet: Bool
     private let start = ContinuousClock.now
     private let lastDraw = Mutex<ContinuousClock.Instant?>(nil)
 
-    init(title: String, epochs: Int, quiet: Bool) {
+    init(title: String, epochs: Int) {
         self.title = title
         self.epochs = epochs
-        self.quiet = quiet
         terminal = isatty(STDERR_FILENO) == 1
     }
 
@@ -25,7 +23,6 @@ final class ProgressReporter: Sendable {
     }
 
     func report(_ event: TrainingProgress) {
-        guard !quiet else { return }
         switch event {
         case .batch(let epoch, let batch, let of, let loss, let accuracy):
             guard terminal else { return }
@@ -56,6 +53,4 @@ final class ProgressReporter: Sendable {
             FileHandle.standardError.write(Data(line.utf8))
         }
     }
-
-    func finish() {}
 }
