@@ -132,7 +132,7 @@ public enum ExperimentCatalog {
             name: "mnist-shg-hybrid", summary: "hybrid: digital linear layers + 2 SHG layers, MNIST 14×14",
             dataset: .mnist, downsample: 2, model: .shg, deviceShape: shape, gap: .default, deviceSeed: 3,
             defaultDevice: "shg0", depth: 2, hybrid: true,
-            settings: TrainingSettings(epochs: epochs, batchSize: 64, learningRate: 0.003, optimizer: .adam(),
+            settings: TrainingSettings(epochs: epochs, batchSize: 64, learningRate: 0.01, optimizer: .adam(),
                                        schedule: .cosine(epochs: epochs, floor: 0.05), seed: 1, inputNoise: 0.01),
             architecture: { physical throws(TrainingError) in
                 try Network([
