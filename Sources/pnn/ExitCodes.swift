@@ -2,6 +2,7 @@ import PNNClient
 import PNNCore
 import PNNPhysics
 import PNNProtocol
+import PNNTraining
 
 /// Exit statuses of `pnn` (values from BSD sysexits.h): the one table every failure goes through.
 ///
@@ -85,6 +86,13 @@ struct CLIError: Error, Sendable, CustomStringConvertible {
             self.init(.dataError, error.message)
         case let error as ShapeError:
             self.init(.dataError, error.message)
+        case let error as TrainingError:
+            switch error.kind {
+            case .invalidArgument: self.init(.usage, error.message)
+            case .shapeMismatch, .model: self.init(.dataError, error.message)
+            case .file: self.init(.noInput, error.message)
+            case .device, .diverged: self.init(.failure, error.message)
+            }
         case let error as ClientError:
             self.init(.of(error.code), error.code.serverCode == nil ? error.message : "pnnd: \(error.description)")
         default:

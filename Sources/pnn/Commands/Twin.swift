@@ -143,8 +143,14 @@ struct TwinFit: AsyncParsableCommand {
         var rng = SeededGenerator(seed: 2024)
         let shape = backend.shape
         let (lo, hi) = (backend.limits.minimum, backend.limits.maximum)
-        // Keep probes inside the inner 80 % of the range (the trained networks live there too).
-        let range = (lo + 0.1 * (hi - lo)) ... (hi - 0.1 * (hi - lo))
+        // Keep probes inside the inner 80 % of the range (the trained networks live there too), and
+        // narrow enough that no step between drive values exceeds the slew limit and the mean power
+        // stays under its limit: pnnd would refuse the batch otherwise.
+        var half = 0.4 * (hi - lo)
+        if let step = backend.limits.maxStep { half = min(half, 0.49 * step) }
+        let centre = (lo + hi) / 2
+        if let power = backend.limits.maxMeanPower { half = min(half, max(power - centre * centre, 0).squareRoot() * 0.99) }
+        let range = (centre - half) ... (centre + half)
         var xs: [Double] = [], thetas: [Double] = [], ys: [Double] = []
         var noise = 0.0
         var done = 0
