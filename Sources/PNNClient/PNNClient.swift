@@ -38,7 +38,10 @@ public final class PNNClient: Sendable {
                                eventLoopGroup: (any EventLoopGroup)? = nil) async throws(ClientError) -> PNNClient {
         let group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
         let bootstrap = ClientBootstrap(group: group)
-            .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16_384, maximum: 1 << 20))
+            // Whole 1 MiB frames per write and per read (see SocketTuning).
+            .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(
+                minimum: 1024, initial: 16_384, maximum: SocketTuning.maximumReadBytes))
+            .channelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(SocketTuning.sendBufferBytes))
             .channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addPNNFraming(maxFrameBytes: maxFrameBytes)

@@ -30,6 +30,8 @@ public enum FrameKind: UInt8, Sendable, CaseIterable {
 /// `FrameDecoder` and `FrameCodecHandler` for why pnn implements it itself).
 public struct Frame: Sendable, Equatable {
     public static let magic: [UInt8] = [0x50, 0x4E, 0x4E, 0x31]
+    /// `magic` read as a big-endian u32.
+    static let magicValue: UInt32 = 0x504E_4E31
     public static let headerBytes = 24
     /// Protocol version this build speaks.
     public static let version: UInt8 = 1
@@ -59,51 +61,84 @@ public struct Frame: Sendable, Equatable {
 
     /// Appends the 24-byte header and the metadata (everything but the payload).
     public func writeHeaderAndMetadata(to buffer: inout ByteBuffer) {
-        buffer.writeBytes(Self.magic)
-        buffer.writeInteger(Self.version)
+        Self.writeHeader(kind: kind, requestID: requestID, metadataLength: metadata.readableBytes,
+                         payloadLength: payload.readableBytes, to: &buffer)
+        var metadata = metadata
+        buffer.writeBuffer(&metadata)
+    }
+
+    /// Appends a 24-byte header, for a writer that sends metadata and payload from elsewhere.
+    public static func writeHeader(kind: FrameKind, requestID: UInt64, metadataLength: Int, payloadLength: Int,
+                                   to buffer: inout ByteBuffer) {
+        buffer.writeInteger(magicValue, endianness: .big)
+        buffer.writeInteger(version)
         buffer.writeInteger(kind.rawValue)
         buffer.writeInteger(UInt16(0), endianness: .little)
         buffer.writeInteger(requestID, endianness: .little)
-        buffer.writeInteger(UInt32(metadata.readableBytes), endianness: .little)
-        buffer.writeInteger(UInt32(payload.readableBytes), endianness: .little)
-        var metadata = metadata
-        buffer.writeBuffer(&metadata)
+        buffer.writeInteger(UInt32(metadataLength), endianness: .little)
+        buffer.writeInteger(UInt32(payloadLength), endianness: .little)
     }
 
     /// Parses one frame body (everything after the length prefix). Metadata and payload are slices of
     /// `body`, not copies.
     public init(body: ByteBuffer) throws(FrameError) {
         var body = body
-        guard body.readableBytes >= Self.headerBytes else {
-            throw FrameError("frame of \(body.readableBytes) bytes is shorter than the \(Self.headerBytes)-byte header")
-        }
-        guard let magic = body.readBytes(length: 4), magic == Self.magic else {
-            throw FrameError("bad magic: not a pnn protocol frame")
-        }
-        guard let version = body.readInteger(as: UInt8.self),
-              let rawKind = body.readInteger(as: UInt8.self),
-              let _ = body.readInteger(endianness: .little, as: UInt16.self),
-              let id = body.readInteger(endianness: .little, as: UInt64.self),
-              let metadataLength = body.readInteger(endianness: .little, as: UInt32.self),
-              let payloadLength = body.readInteger(endianness: .little, as: UInt32.self)
-        else {
-            throw FrameError("truncated frame header")
-        }
-        guard version == Self.version else {
-            throw FrameError("unsupported protocol version \(version); this daemon speaks version \(Self.version)")
-        }
-        guard let kind = FrameKind(rawValue: rawKind) else {
-            throw FrameError("unknown frame kind \(rawKind)")
-        }
-        guard Int(metadataLength) + Int(payloadLength) == body.readableBytes else {
-            throw FrameError("frame lengths disagree: header says \(metadataLength) + \(payloadLength) bytes, frame holds \(body.readableBytes)")
-        }
-        guard let metadata = body.readSlice(length: Int(metadataLength)),
-              let payload = body.readSlice(length: Int(payloadLength))
+        let header = try Header(parsing: body, bodyLength: body.readableBytes)
+        body.moveReaderIndex(forwardBy: Self.headerBytes)
+        guard let metadata = body.readSlice(length: header.metadataLength),
+              let payload = body.readSlice(length: header.payloadLength)
         else {
             throw FrameError("truncated frame body")
         }
-        self.init(kind: kind, requestID: id, metadata: metadata, payload: payload)
+        self.init(kind: header.kind, requestID: header.requestID, metadata: metadata, payload: payload)
+    }
+
+    /// The 24-byte header of a frame, checked against the body length its prefix announced; lets a
+    /// reader learn the metadata and payload sizes before the body has arrived.
+    public struct Header: Sendable, Equatable {
+        public var kind: FrameKind
+        public var requestID: UInt64
+        public var metadataLength: Int
+        public var payloadLength: Int
+
+        /// Parses the header at the start of `bytes` (which may hold only the header) of a body of
+        /// `bodyLength` bytes.
+        public init(parsing bytes: ByteBuffer, bodyLength: Int) throws(FrameError) {
+            var bytes = bytes
+            guard bodyLength >= Frame.headerBytes else {
+                throw FrameError("frame of \(bodyLength) bytes is shorter than the \(Frame.headerBytes)-byte header")
+            }
+            // Compared as one integer: `readBytes` would allocate an array per frame.
+            guard let magic = bytes.readInteger(endianness: .big, as: UInt32.self) else {
+                throw FrameError("truncated frame header")
+            }
+            guard magic == Frame.magicValue else {
+                throw FrameError("bad magic: not a pnn protocol frame")
+            }
+            guard let version = bytes.readInteger(as: UInt8.self),
+                  let rawKind = bytes.readInteger(as: UInt8.self),
+                  let _ = bytes.readInteger(endianness: .little, as: UInt16.self),
+                  let id = bytes.readInteger(endianness: .little, as: UInt64.self),
+                  let metadataLength = bytes.readInteger(endianness: .little, as: UInt32.self),
+                  let payloadLength = bytes.readInteger(endianness: .little, as: UInt32.self)
+            else {
+                throw FrameError("truncated frame header")
+            }
+            guard version == Frame.version else {
+                throw FrameError("unsupported protocol version \(version); this daemon speaks version \(Frame.version)")
+            }
+            guard let kind = FrameKind(rawValue: rawKind) else {
+                throw FrameError("unknown frame kind \(rawKind)")
+            }
+            let body = bodyLength - Frame.headerBytes
+            guard Int(metadataLength) + Int(payloadLength) == body else {
+                throw FrameError("frame lengths disagree: header says \(metadataLength) + \(payloadLength) bytes, frame holds \(body)")
+            }
+            self.kind = kind
+            self.requestID = id
+            self.metadataLength = Int(metadataLength)
+            self.payloadLength = Int(payloadLength)
+        }
     }
 }
 

@@ -3,8 +3,8 @@ import NIOCore
 /// Turns length-delimited frame bodies into `Frame`s and back.
 ///
 /// Inbound it parses the bodies `FrameDecoder` cuts out. Outbound it writes the u32 length prefix, the
-/// header and the metadata as one small buffer and the tensor payload as a second one, so a 1 MiB batch
-/// goes to the socket (one writev) without being copied into a frame buffer first.
+/// header and the metadata as one small buffer and a large tensor payload as a second one, so a 1 MiB
+/// batch goes to the socket (one writev) without being copied into a frame buffer first.
 public final class FrameCodecHandler: ChannelDuplexHandler {
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = Frame
@@ -28,12 +28,20 @@ public final class FrameCodecHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Payloads up to this size are copied behind the metadata and leave as one buffer: copying a few
+    /// KiB is cheaper than a second pending write and iovec.
+    static let inlinePayloadBytes = 8192
+
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let frame = unwrapOutboundIn(data)
-        var head = context.channel.allocator.buffer(capacity: 4 + Frame.headerBytes + frame.metadata.readableBytes)
+        let inline = frame.payload.readableBytes <= Self.inlinePayloadBytes
+        var head = context.channel.allocator.buffer(
+            capacity: 4 + Frame.headerBytes + frame.metadata.readableBytes + (inline ? frame.payload.readableBytes : 0))
         head.writeInteger(UInt32(frame.encodedLength), endianness: .little)
         frame.writeHeaderAndMetadata(to: &head)
-        if frame.payload.readableBytes == 0 {
+        if inline {
+            var payload = frame.payload
+            head.writeBuffer(&payload)
             context.write(wrapOutboundOut(head), promise: promise)
         } else {
             context.write(wrapOutboundOut(head), promise: nil)

@@ -9,7 +9,7 @@ import PNNCore
 /// The metadata is one flat JSON object: `op` names the operation; fields that an operation does not
 /// use are absent. docs/protocol.md documents every field.
 public enum WireFormat {
-    struct RequestMetadata: Codable {
+    struct RequestMetadata: Codable, Equatable {
         var op: String
         var device: String?
         var deadlineMs: Int?
@@ -21,7 +21,7 @@ public enum WireFormat {
         var seed: UInt64?
     }
 
-    struct ResponseMetadata: Codable {
+    struct ResponseMetadata: Codable, Equatable {
         var op: String
         var ok: Bool
         var error: ProtocolError?
@@ -92,9 +92,22 @@ public enum WireFormat {
 
     /// Encodes a request as a frame.
     public static func frame(for envelope: RequestEnvelope, allocator: ByteBufferAllocator) -> Frame {
+        let (metadata, tensors) = requestParts(for: envelope, allocator: allocator)
+        var payload = allocator.buffer(capacity: 4 * tensors.reduce(0) { $0 + $1.count })
+        for tensor in tensors {
+            tensor.scalars.withUnsafeBytes { _ = payload.writeBytes($0) }
+        }
+        return Frame(kind: .request, requestID: envelope.id, metadata: metadata, payload: payload)
+    }
+
+    /// A request frame's metadata, and the tensors whose raw Float32 bytes, back to back, make its
+    /// payload: for a sender that writes tensors from their own memory (`PNNBlockingClient`, one
+    /// `sendmsg`) instead of first copying them into a buffer as `frame(for:allocator:)` does.
+    public static func requestParts(for envelope: RequestEnvelope,
+                                    allocator: ByteBufferAllocator) -> (metadata: ByteBuffer, payload: [Tensor<Float>]) {
         var meta = RequestMetadata(op: envelope.request.operation, device: envelope.request.device,
                                    deadlineMs: envelope.deadlineMilliseconds)
-        var payload = allocator.buffer(capacity: 0)
+        var payload: [Tensor<Float>] = []
         switch envelope.request {
         case .hello(let versions, let client):
             meta.versions = versions
@@ -102,22 +115,27 @@ public enum WireFormat {
         case .lease(_, let idle):
             meta.idleSeconds = idle
         case .run(_, let x, let theta):
-            payload.reserveCapacity((x.count + theta.count) * 4)
-            meta.tensors = TensorPayload.write([("x", x), ("theta", theta)], to: &payload)
+            meta.tensors = TensorPayload.descriptors(of: [("x", x), ("theta", theta)])
+            payload = [x, theta]
         case .calibrate(_, let samples, let seed):
             meta.samples = samples
             meta.seed = seed
         case .listDevices, .describe, .release, .status, .metrics, .subscribe:
             break
         }
-        return Frame(kind: .request, requestID: envelope.id, metadata: encodeJSON(meta, allocator: allocator),
-                     payload: payload)
+        let metadata = meta.fastJSON(allocator: allocator) ?? encodeJSON(meta, allocator: allocator)
+        return (metadata, payload)
     }
 
     /// Decodes a request frame. Errors are request errors (`invalidArgument`): the frame itself was sound,
     /// so the connection stays open.
     public static func request(from frame: Frame) throws(ProtocolError) -> RequestEnvelope {
-        let meta = try decodeJSON(RequestMetadata.self, from: frame.metadata)
+        let meta: RequestMetadata
+        if let fast = RequestMetadata.fastDecode(frame.metadata) {
+            meta = fast
+        } else {
+            meta = try decodeJSON(RequestMetadata.self, from: frame.metadata)
+        }
         if let deadline = meta.deadlineMs, deadline <= 0 {
             throw ProtocolError(.invalidArgument, "deadlineMs must be positive, got \(deadline)")
         }
@@ -154,7 +172,7 @@ public enum WireFormat {
             request = .release(device: try device())
         case "run":
             let name = try device()
-            let tensors = try TensorPayload.read(meta.tensors ?? [], from: frame.payload)
+            let tensors = try TensorPayload.readList(meta.tensors ?? [], from: frame.payload)
             guard let x = tensors["x"] else { throw ProtocolError(.invalidArgument, "run needs a tensor 'x'") }
             let theta = tensors["theta"] ?? Tensor<Float>([])
             guard tensors.count == (tensors["theta"] == nil ? 1 : 2) else {
@@ -204,7 +222,7 @@ public enum WireFormat {
         case .released(let device): meta.released = device
         case .ran(let info, let y):
             meta.run = info
-            payload.reserveCapacity(y.count * 4)
+            payload = allocator.buffer(capacity: y.count * 4)
             meta.tensors = TensorPayload.write([("y", y)], to: &payload)
         case .calibrated(let info, let x, let theta, let y):
             meta.calibration = info
@@ -216,16 +234,40 @@ public enum WireFormat {
             meta.ok = false
             meta.error = error
         }
-        return Frame(kind: .response, requestID: id, metadata: encodeJSON(meta, allocator: allocator), payload: payload)
+        let metadata = meta.fastJSON(allocator: allocator) ?? encodeJSON(meta, allocator: allocator)
+        return Frame(kind: .response, requestID: id, metadata: metadata, payload: payload)
     }
 
     /// Decodes a response frame.
     public static func response(from frame: Frame) throws(ProtocolError) -> Response {
-        let meta = try decodeJSON(ResponseMetadata.self, from: frame.metadata)
+        try response(metadata: frame.metadata) { descriptors throws(ProtocolError) in
+            try TensorPayload.readList(descriptors, from: frame.payload)
+        }
+    }
+
+    /// Decodes a response whose payload was read straight into Float32 values (`PNNBlockingClient`
+    /// receives large payloads that way, without an intermediate buffer); same checks and errors as
+    /// `response(from:)`.
+    public static func response(metadata: ByteBuffer, payloadScalars: [Float]) throws(ProtocolError) -> Response {
+        try response(metadata: metadata) { descriptors throws(ProtocolError) in
+            try TensorPayload.readList(descriptors, fromScalars: payloadScalars)
+        }
+    }
+
+    private static func response(metadata: ByteBuffer,
+                                 tensors readTensors: ([TensorDescriptor]) throws(ProtocolError) -> TensorPayload.Tensors)
+        throws(ProtocolError) -> Response
+    {
+        let meta: ResponseMetadata
+        if let fast = ResponseMetadata.fastDecode(metadata) {
+            meta = fast
+        } else {
+            meta = try decodeJSON(ResponseMetadata.self, from: metadata)
+        }
         if !meta.ok {
             return .failure(meta.error ?? ProtocolError(.internal, "error reply without an error"))
         }
-        let tensors = try TensorPayload.read(meta.tensors ?? [], from: frame.payload)
+        let tensors = try readTensors(meta.tensors ?? [])
         func missing(_ what: String) -> ProtocolError {
             ProtocolError(.internal, "'\(meta.op)' reply lacks \(what)")
         }

@@ -6,44 +6,86 @@ import NIOPosix
 import PNNCore
 
 /// `pnn-bench protocol`: pnnd's round-trip latency and bulk throughput against a raw Unix-socket
-/// ping-pong measured in the same run, plus the daemon's memory (RSS) idle and after many requests.
+/// ping-pong measured in the same run, through both clients and with controlled thread placement, plus
+/// the daemon's memory (RSS) idle and after many requests.
 struct ProtocolBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "protocol",
         abstract: "Round-trip latency and 1 MiB throughput through pnnd vs a raw Unix-socket ping-pong.",
         discussion: """
             Starts `pnnd --simulate` (the binary next to pnn-bench) on a private socket and drives its echo0 \
-            device through PNNClient: small requests (one 64-float sample) for latency, 1 MiB batches \
-            (4096×64 floats each way) for throughput. The baseline is a blocking ping-pong of the same \
-            byte counts between two threads of this process over another Unix socket.
+            device through both clients, PNNClient (async, NIO) and PNNBlockingClient (blocking POSIX \
+            socket, for sequential callers such as a training loop): small requests (one 64-float sample) \
+            for latency, 1 MiB batches (4096×64 floats each way) for throughput. The baseline is a blocking \
+            ping-pong of the same byte counts between two threads of this process over another Unix socket.
+
+            The three are interleaved in rounds, so drifting load on a shared machine hits them alike, and \
+            run under each --placement: `shared` puts this process, the baseline's echo thread and pnnd on \
+            one CPU; `split` puts this process on one CPU and pnnd and the echo thread on another (a message \
+            then wakes the other CPU, which is 3–4× slower on a VM); `free` leaves placement to the \
+            scheduler, which picks either mode, differently for baseline and pnnd from run to run.
             """)
 
-    @Option(help: "Round trips timed for latency.")
+    enum Placement: String, ExpressibleByArgument, CaseIterable, Encodable {
+        case shared, split, free
+    }
+
+    @Option(help: "Round trips timed for latency, per client and placement.")
     var requests = 20_000
 
-    @Option(help: "1 MiB round trips timed for throughput.")
+    @Option(help: "1 MiB round trips timed for throughput, per client and placement.")
     var bulk = 200
 
-    @Option(help: "Requests sent before the second RSS reading.")
+    @Option(help: "Rounds the measurements are interleaved in.")
+    var rounds = 10
+
+    @Option(parsing: .upToNextOption, help: "Thread placements to measure: shared, split, free.")
+    var placement: [Placement] = [.shared, .split]
+
+    @Option(help: "Requests sent in all before the second RSS reading (the last 20 000 or more small and pipelined).")
     var soak = 100_000
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    struct Report: Encodable {
+    func validate() throws {
+        guard requests >= 1, bulk >= 1, rounds >= 1 else { throw ValidationError("--requests, --bulk and --rounds must be at least 1") }
+        guard !placement.isEmpty else { throw ValidationError("--placement needs at least one of shared, split, free") }
+    }
+
+    /// Figures of one placement.
+    struct Figures: Encodable {
+        var placement: Placement
         var rawSmallP50Microseconds: Double
         var rawSmallP99Microseconds: Double
-        var pnnSmallP50Microseconds: Double
-        var pnnSmallP99Microseconds: Double
-        var p50Ratio: Double
+        /// PNNClient (async, NIO).
+        var asyncSmallP50Microseconds: Double
+        var asyncSmallP99Microseconds: Double
+        var asyncP50Ratio: Double
+        /// PNNBlockingClient (blocking POSIX socket).
+        var blockingSmallP50Microseconds: Double
+        var blockingSmallP99Microseconds: Double
+        var blockingP50Ratio: Double
         var rawBulkMiBPerSecond: Double
-        var pnnBulkMiBPerSecond: Double
-        var bulkFraction: Double
+        var asyncBulkMiBPerSecond: Double
+        var asyncBulkFraction: Double
+        var blockingBulkMiBPerSecond: Double
+        var blockingBulkFraction: Double
+    }
+
+    struct Report: Encodable {
+        var figures: [Figures]
         var idleRSSMegabytes: Double
         var rssAfterSoakMegabytes: Double
         var soakRequests: Int
         var smallRequestBytes: Int
         var bulkBytes: Int
+    }
+
+    /// Latency samples and bulk time of one way of making round trips.
+    private struct Series {
+        var small: [Double] = []
+        var bulkSeconds = 0.0
     }
 
     func run() async throws {
@@ -52,27 +94,16 @@ struct ProtocolBenchmark: AsyncParsableCommand {
         let directory = "/tmp/pnn-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
+        let cpus = CPUAffinity.allowed()
 
         // Baseline, same byte counts as pnn's frames: metadata + 64 floats out, similar back; 1 MiB each way.
         let smallBytes = 24 + 120 + 64 * 4
         let bulkBytes = 1 << 20
         let raw = try RawSocketPingPong(path: directory + "/raw.sock")
-        let fd = try raw.connect()
+        defer { raw.shutdown() }
         var scratch = [UInt8](repeating: 0, count: bulkBytes + 4)
         let small = RawSocketPingPong.message(payloadBytes: smallBytes)
-        for _ in 0 ..< 1000 { _ = RawSocketPingPong.roundTrip(fd, message: small, scratch: &scratch) }
-        var rawSmall: [Double] = []
-        for _ in 0 ..< requests {
-            let t = ContinuousClock.now
-            _ = RawSocketPingPong.roundTrip(fd, message: small, scratch: &scratch)
-            rawSmall.append((ContinuousClock.now - t).microseconds)
-        }
         let big = RawSocketPingPong.message(payloadBytes: bulkBytes)
-        let rawBulkStart = ContinuousClock.now
-        for _ in 0 ..< bulk { _ = RawSocketPingPong.roundTrip(fd, message: big, scratch: &scratch) }
-        let rawBulkSeconds = (ContinuousClock.now - rawBulkStart).microseconds / 1e6
-        close(fd)
-        raw.shutdown()
 
         // pnnd.
         let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
@@ -83,32 +114,88 @@ struct ProtocolBenchmark: AsyncParsableCommand {
         daemon.standardError = FileHandle.nullDevice
         try daemon.run()
         defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
-        var client: PNNClient?
-        for _ in 0 ..< 500 where client == nil {
-            client = try? await PNNClient.connect(socketPath: directory + "/pnnd.sock")
-            if client == nil { try await Task.sleep(for: .milliseconds(20)) }
+        var connected: PNNClient?
+        for _ in 0 ..< 500 where connected == nil {
+            connected = try? await PNNClient.connect(socketPath: directory + "/pnnd.sock")
+            if connected == nil { try await Task.sleep(for: .milliseconds(20)) }
         }
-        guard let client else { throw BenchError("pnnd did not start") }
+        guard let client = connected else { throw BenchError("pnnd did not start") }
+        let blocking = try PNNBlockingClient.connect(socketPath: directory + "/pnnd.sock")
         try await Task.sleep(for: .milliseconds(500))
         let idleRSS = Self.rssMegabytes(pid: daemon.processIdentifier)
 
         let x = Tensor<Float>(uncheckedRows: (0 ..< 64).map { Float($0) / 64 }, columns: 64)
-        let none = Tensor<Float>([])
-        for _ in 0 ..< 1000 { _ = try await client.run("echo0", input: x, parameters: none) }
-        var pnnSmall: [Double] = []
-        for _ in 0 ..< requests {
-            let t = ContinuousClock.now
-            _ = try await client.run("echo0", input: x, parameters: none)
-            pnnSmall.append((ContinuousClock.now - t).microseconds)
-        }
         let bigX = Tensor<Float>(uncheckedRows: [Float](repeating: 0.25, count: bulkBytes / 4), columns: 64)
-        _ = try await client.run("echo0", input: bigX, parameters: none)
-        let pnnBulkStart = ContinuousClock.now
-        for _ in 0 ..< bulk { _ = try await client.run("echo0", input: bigX, parameters: none) }
-        let pnnBulkSeconds = (ContinuousClock.now - pnnBulkStart).microseconds / 1e6
+        let none = Tensor<Float>([])
+        var sent = 0
 
-        // Soak: the remaining requests, pipelined 8 deep, then RSS again.
-        let remaining = max(0, soak - requests - bulk - 2000)
+        var figures: [Figures] = []
+        for placement in placement {
+            // Where the clients (this process), pnnd and the baseline's echo thread run.
+            let (clientCPUs, serverCPUs): ([Int], [Int])
+            switch placement {
+            case .shared where !cpus.isEmpty: (clientCPUs, serverCPUs) = ([cpus[0]], [cpus[0]])
+            case .split where cpus.count >= 2: (clientCPUs, serverCPUs) = ([cpus[0]], [cpus[1]])
+            case .free: (clientCPUs, serverCPUs) = (cpus, cpus)
+            default: throw BenchError("cannot place threads for '\(placement.rawValue)' on CPUs \(cpus)")
+            }
+            guard CPUAffinity.pin(process: getpid(), to: clientCPUs),
+                  CPUAffinity.pin(process: daemon.processIdentifier, to: serverCPUs)
+            else { throw BenchError("cannot set CPU affinity for '\(placement.rawValue)'") }
+            let fd = try raw.connect(serverCPUs: serverCPUs)
+            defer { close(fd) }
+
+            // Warm-up, then rounds of (raw, async, blocking) so that load changes hit all three alike.
+            for _ in 0 ..< 1000 {
+                _ = RawSocketPingPong.roundTrip(fd, message: small, scratch: &scratch)
+                _ = try await client.run("echo0", input: x, parameters: none)
+                _ = try blocking.run("echo0", input: x, parameters: none)
+            }
+            _ = RawSocketPingPong.roundTrip(fd, message: big, scratch: &scratch)
+            _ = try await client.run("echo0", input: bigX, parameters: none)
+            _ = try blocking.run("echo0", input: bigX, parameters: none)
+            var rawSeries = Series(), asyncSeries = Series(), blockingSeries = Series()
+            rawSeries.small.reserveCapacity(requests)
+            asyncSeries.small.reserveCapacity(requests)
+            blockingSeries.small.reserveCapacity(requests)
+            for round in 0 ..< rounds {
+                let n = requests * (round + 1) / rounds - requests * round / rounds
+                for _ in 0 ..< n {
+                    let t = ContinuousClock.now
+                    _ = RawSocketPingPong.roundTrip(fd, message: small, scratch: &scratch)
+                    rawSeries.small.append((ContinuousClock.now - t).microseconds)
+                }
+                for _ in 0 ..< n {
+                    let t = ContinuousClock.now
+                    _ = try await client.run("echo0", input: x, parameters: none)
+                    asyncSeries.small.append((ContinuousClock.now - t).microseconds)
+                }
+                for _ in 0 ..< n {
+                    let t = ContinuousClock.now
+                    _ = try blocking.run("echo0", input: x, parameters: none)
+                    blockingSeries.small.append((ContinuousClock.now - t).microseconds)
+                }
+                let b = bulk * (round + 1) / rounds - bulk * round / rounds
+                var t = ContinuousClock.now
+                for _ in 0 ..< b { _ = RawSocketPingPong.roundTrip(fd, message: big, scratch: &scratch) }
+                rawSeries.bulkSeconds += (ContinuousClock.now - t).microseconds / 1e6
+                t = ContinuousClock.now
+                for _ in 0 ..< b { _ = try await client.run("echo0", input: bigX, parameters: none) }
+                asyncSeries.bulkSeconds += (ContinuousClock.now - t).microseconds / 1e6
+                t = ContinuousClock.now
+                for _ in 0 ..< b { _ = try blocking.run("echo0", input: bigX, parameters: none) }
+                blockingSeries.bulkSeconds += (ContinuousClock.now - t).microseconds / 1e6
+            }
+            sent += 2 * (1001 + requests + bulk)
+            figures.append(Self.figures(placement, raw: rawSeries, async: asyncSeries, blocking: blockingSeries, bulk: bulk))
+        }
+        blocking.close()
+        CPUAffinity.pin(process: getpid(), to: cpus)
+        CPUAffinity.pin(process: daemon.processIdentifier, to: cpus)
+
+        // Soak: the remaining requests (at least 20 000), pipelined 8 deep, then RSS again.
+        let remaining = max(20_000, soak - sent)
+        sent += remaining
         try await withThrowingTaskGroup(of: Void.self) { group in
             for lane in 0 ..< 8 {
                 group.addTask {
@@ -122,15 +209,8 @@ struct ProtocolBenchmark: AsyncParsableCommand {
         let soakRSS = Self.rssMegabytes(pid: daemon.processIdentifier)
         await client.close()
 
-        rawSmall.sort()
-        pnnSmall.sort()
-        let report = Report(
-            rawSmallP50Microseconds: rawSmall.percentile(0.5), rawSmallP99Microseconds: rawSmall.percentile(0.99),
-            pnnSmallP50Microseconds: pnnSmall.percentile(0.5), pnnSmallP99Microseconds: pnnSmall.percentile(0.99),
-            p50Ratio: pnnSmall.percentile(0.5) / rawSmall.percentile(0.5),
-            rawBulkMiBPerSecond: Double(bulk) / rawBulkSeconds, pnnBulkMiBPerSecond: Double(bulk) / pnnBulkSeconds,
-            bulkFraction: rawBulkSeconds / pnnBulkSeconds, idleRSSMegabytes: idleRSS, rssAfterSoakMegabytes: soakRSS,
-            soakRequests: soak, smallRequestBytes: smallBytes, bulkBytes: bulkBytes)
+        let report = Report(figures: figures, idleRSSMegabytes: idleRSS, rssAfterSoakMegabytes: soakRSS,
+                            soakRequests: sent, smallRequestBytes: smallBytes, bulkBytes: bulkBytes)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -141,15 +221,39 @@ struct ProtocolBenchmark: AsyncParsableCommand {
         print("warning: debug build; run `swift run -c release pnn-bench protocol` for meaningful figures")
         #endif
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
-        print("round trip, small request (\(requests) sequential)      p50 µs   p99 µs")
-        print("  raw Unix-socket ping-pong                       \(f(report.rawSmallP50Microseconds).leftPad(7))  \(f(report.rawSmallP99Microseconds).leftPad(7))")
-        print("  pnnd run on echo0 (PNNClient)                   \(f(report.pnnSmallP50Microseconds).leftPad(7))  \(f(report.pnnSmallP99Microseconds).leftPad(7))")
-        print("  p50 ratio pnn/raw: \(String(format: "%.2f", report.p50Ratio))× (target ≤ 2×)")
-        print("1 MiB each way (\(bulk) sequential)                   MiB/s")
-        print("  raw                                             \(f(report.rawBulkMiBPerSecond).leftPad(7))")
-        print("  pnnd                                            \(f(report.pnnBulkMiBPerSecond).leftPad(7))")
-        print("  pnn/raw: \(String(format: "%.0f", 100 * report.bulkFraction)) % (target ≥ 50 %)")
-        print("pnnd RSS: idle \(f(idleRSS)) MB, after \(soak) requests \(f(soakRSS)) MB (target ≤ 30 MB idle, flat)")
+        func ratio(_ v: Double) -> String { String(format: "%5.2f×", v) }
+        func percent(_ v: Double) -> String { String(format: "%4.0f %%", 100 * v) }
+        for r in figures {
+            let place = switch r.placement {
+            case .shared: "clients, pnnd and the raw echo thread on one CPU"
+            case .split: "clients on one CPU; pnnd and the raw echo thread on the other"
+            case .free: "left to the scheduler"
+            }
+            print("placement \(r.placement.rawValue): \(place)")
+            print("  round trip, small request (\(requests) sequential) p50 µs   p99 µs   p50/raw (target ≤ 2×)")
+            print("    raw Unix-socket ping-pong                   \(f(r.rawSmallP50Microseconds).leftPad(7))  \(f(r.rawSmallP99Microseconds).leftPad(7))")
+            print("    pnnd echo0, PNNClient (async, NIO)          \(f(r.asyncSmallP50Microseconds).leftPad(7))  \(f(r.asyncSmallP99Microseconds).leftPad(7))   \(ratio(r.asyncP50Ratio))")
+            print("    pnnd echo0, PNNBlockingClient (POSIX)       \(f(r.blockingSmallP50Microseconds).leftPad(7))  \(f(r.blockingSmallP99Microseconds).leftPad(7))   \(ratio(r.blockingP50Ratio))")
+            print("  1 MiB each way (\(bulk) sequential)                  MiB/s   of raw (target ≥ 50 %)")
+            print("    raw                                         \(f(r.rawBulkMiBPerSecond).leftPad(7))")
+            print("    pnnd, PNNClient (async, NIO)                \(f(r.asyncBulkMiBPerSecond).leftPad(7))   \(percent(r.asyncBulkFraction))")
+            print("    pnnd, PNNBlockingClient (POSIX)             \(f(r.blockingBulkMiBPerSecond).leftPad(7))   \(percent(r.blockingBulkFraction))")
+        }
+        print("pnnd RSS: idle \(f(idleRSS)) MB, after \(report.soakRequests) requests \(f(soakRSS)) MB (target ≤ 30 MB idle, flat)")
+    }
+
+    private static func figures(_ placement: Placement, raw: Series, async: Series, blocking: Series, bulk: Int) -> Figures {
+        let (r, a, b) = (raw.small.sorted(), async.small.sorted(), blocking.small.sorted())
+        return Figures(
+            placement: placement,
+            rawSmallP50Microseconds: r.percentile(0.5), rawSmallP99Microseconds: r.percentile(0.99),
+            asyncSmallP50Microseconds: a.percentile(0.5), asyncSmallP99Microseconds: a.percentile(0.99),
+            asyncP50Ratio: a.percentile(0.5) / r.percentile(0.5),
+            blockingSmallP50Microseconds: b.percentile(0.5), blockingSmallP99Microseconds: b.percentile(0.99),
+            blockingP50Ratio: b.percentile(0.5) / r.percentile(0.5),
+            rawBulkMiBPerSecond: Double(bulk) / raw.bulkSeconds,
+            asyncBulkMiBPerSecond: Double(bulk) / async.bulkSeconds, asyncBulkFraction: raw.bulkSeconds / async.bulkSeconds,
+            blockingBulkMiBPerSecond: Double(bulk) / blocking.bulkSeconds, blockingBulkFraction: raw.bulkSeconds / blocking.bulkSeconds)
     }
 
     static func rssMegabytes(pid: Int32) -> Double {

@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import Foundation
+import PNNProtocol
+import Synchronization
 
 /// The baseline for `pnn-bench protocol`: a plain blocking Unix-socket ping-pong between two threads of
 /// this process — the best any protocol over the same socket could do on this machine.
@@ -9,6 +11,8 @@ final class RawSocketPingPong: @unchecked Sendable {
     private let path: String
     private let listener: Int32
     private var serverThread: Thread?
+    /// Where the echo thread runs while it serves the next connection (nil: wherever it is).
+    private let serverCPUs = Mutex<[Int]?>(nil)
 
     init(path: String) throws {
         self.path = path
@@ -23,10 +27,12 @@ final class RawSocketPingPong: @unchecked Sendable {
         }
         let listening = listener
         // Echo server: reads a u32-length-prefixed message and sends it straight back.
-        serverThread = Thread {
+        serverThread = Thread { [self] in
             while true {
                 let client = accept(listening, nil, nil)
                 if client < 0 { return }
+                Self.setSendBuffer(client)
+                if let cpus = self.serverCPUs.withLock({ $0 }) { CPUAffinity.pin(thread: 0, to: cpus) }
                 var buffer = [UInt8](repeating: 0, count: 4 << 20)
                 while Self.readMessage(client, into: &buffer) > 0 {
                     let length = Int(UInt32(buffer[0]) | UInt32(buffer[1]) << 8 | UInt32(buffer[2]) << 16 | UInt32(buffer[3]) << 24)
@@ -44,15 +50,23 @@ final class RawSocketPingPong: @unchecked Sendable {
         unlink(path)
     }
 
-    /// A connected client end.
-    func connect() throws -> Int32 {
+    /// A connected client end; `serverCPUs` places the echo thread that serves it.
+    func connect(serverCPUs cpus: [Int]? = nil) throws -> Int32 {
+        serverCPUs.withLock { $0 = cpus }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        Self.setSendBuffer(fd)
         var address = Self.address(path)
         let status = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard fd >= 0, status == 0 else { throw BenchError("cannot connect to \(path)") }
         return fd
+    }
+
+    /// The send buffer pnnd and its clients ask for (SocketTuning), so the baseline is not handicapped.
+    static func setSendBuffer(_ fd: Int32) {
+        var bytes = Int32(SocketTuning.sendBufferBytes)
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, socklen_t(MemoryLayout<Int32>.size))
     }
 
     /// One round trip of a `payloadBytes` message (plus its 4-byte length).

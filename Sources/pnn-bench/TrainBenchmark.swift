@@ -37,7 +37,6 @@ struct TrainBenchmark: AsyncParsableCommand {
         logger.logLevel = .warning
         let directory = NSTemporaryDirectory() + "pnn-bench-train-\(getpid())"
         let daemon = try await EmbeddedDaemon.start(configuration: configuration, directory: directory, logger: logger)
-        let client = try await PNNClient.connect(socketPath: daemon.socketPath)
         let spec = try require(configuration.device(named: experiment.defaultDevice), "device \(experiment.defaultDevice)")
 
         var best = (inProcess: Double.infinity, daemon: Double.infinity)
@@ -46,13 +45,12 @@ struct TrainBenchmark: AsyncParsableCommand {
             let local = SimulatorBackend(
                 simulator: try Simulator(model: experiment.nominalModel(), gap: spec.gap, seed: spec.seed), limits: spec.limits)
             best.inProcess = min(best.inProcess, try await epochSeconds(experiment, settings, data, local))
-            let remote = try await DaemonBackend.connect(client: client, device: spec.name)
+            let remote = try DaemonBackend.connect(socketPath: daemon.socketPath, device: spec.name)
             let seconds = try await epochSeconds(experiment, settings, data, remote)
             best.daemon = min(best.daemon, seconds)
             calls = remote.calls
-            try await client.release(spec.name)
+            remote.close()
         }
-        await client.close()
         await daemon.stop()
         try? FileManager.default.removeItem(atPath: directory)
 

@@ -232,7 +232,7 @@ import Testing
         let nyquist = F.replacing("cubicStiffnessPerSquareMetre = 2e6", with: "segmentSeconds = 0.005")
         let error = F.expectError(nyquist, line: 32, key: "model.segmentSeconds", device: "mech0", mentioning: ["Nyquist"])
         #expect(error?.description
-            == "pnnd.toml:32: device 'mech0' key 'model.segmentSeconds': mode at 231.0 Hz is above the Nyquist frequency 200.0 Hz of the 2 samples per segment")
+            == "pnnd.toml:32: device 'mech0' key 'model.segmentSeconds': mode at 419.0 Hz is above the Nyquist frequency 400.0 Hz of the 4 samples per segment")
         // Fine alone, wrong together: the whole table is named.
         let together = F.replacing("cubicStiffnessPerSquareMetre = 2e6", with: "segmentSeconds = 0.001\nsubsteps = 1")
         F.expectError(together, line: 31, key: "model", device: "mech0", mentioning: ["Nyquist"])

@@ -369,17 +369,230 @@ struct ClientAgainstFakeServerTests {
     }
 }
 
+/// `PNNBlockingClient` against the same scripted stand-in for pnnd. Its calls block, so each runs on a
+/// thread of its own (`onThread`) rather than on a thread of the concurrency pool the fake daemon needs.
+@Suite(.timeLimit(.minutes(1)))
+struct BlockingClientAgainstFakeServerTests {
+    @Test func runSendsTensorsAndDeadlineAndSkipsEvents() async throws {
+        let x = try Tensor<Float>(shape: [2, 3], scalars: [0, 0.5, 1, 0.25, 0.75, 0.125])
+        let theta = Tensor<Float>([-0.5, 0.5])
+        let y = try Tensor<Float>(shape: [2, 2], scalars: [1, 2, 3, 4])
+        try await withFakeServer { connection in
+            let request = try await connection.nextRequest()
+            #expect(request.request == .run(device: "mech0", input: x, parameters: theta))
+            #expect(request.deadlineMilliseconds == 1501)
+            // An event before the reply (this client never subscribes, but must not choke on one).
+            try await connection.sendEvent(DeviceEvent(device: "mech0", kind: .fault, message: "x", time: 1), subscription: 99)
+            try await connection.reply(.ran(sampleRunInfo(), output: y), to: request)
+            try await connection.drainUntilClosed()
+        } client: { path in
+            try await onThread {
+                let client = try PNNBlockingClient.connect(socketPath: path)
+                let (output, info) = try client.run("mech0", input: x, parameters: theta,
+                                                    deadline: .milliseconds(1500) + .microseconds(1))
+                #expect(output == y)
+                #expect(info == sampleRunInfo())
+                client.close()
+            }
+        }
+    }
+
+    @Test func largeRepliesArriveIntactWhateverTheirTensors() async throws {
+        // Payloads from 64 KiB on are read straight into the tensor (one tensor) or split (several).
+        let y = sampleTensor(rows: 4096, columns: 64, seed: 1)
+        let x = sampleTensor(rows: 300, columns: 64, seed: 2)
+        let theta = sampleTensor(rows: 300, columns: 16, seed: 3)
+        let info = CalibrationInfo(device: "mech0", samples: 300, sequences: [7], seed: 42)
+        try await withFakeServer { connection in
+            let run = try await connection.nextRequest()
+            try await connection.reply(.ran(sampleRunInfo(), output: y), to: run)
+            let calibrate = try await connection.nextRequest()
+            try await connection.reply(.calibrated(info, input: x, parameters: theta, output: y), to: calibrate)
+            let status = try await connection.nextRequest()
+            try await connection.reply(.status(sampleStatus()), to: status)
+            try await connection.drainUntilClosed()
+        } client: { path in
+            try await onThread {
+                let client = try PNNBlockingClient.connect(socketPath: path)
+                let (output, _) = try client.run("mech0", input: y, parameters: Tensor([]))
+                #expect(sameBits(output, y))
+                let result = try client.calibrate("mech0", samples: 300, seed: 42)
+                #expect(sameBits(result.input, x) && sameBits(result.parameters, theta) && sameBits(result.output, y))
+                #expect(result.info == info)
+                #expect(try client.status() == sampleStatus())
+                client.close()
+            }
+        }
+    }
+
+    @Test func aLargeReplyThatDisagreesWithItsMetadataIsAProtocolViolation() async throws {
+        try await withFakeServer { connection in
+            let run = try await connection.nextRequest()
+            // Metadata announces [1, 64]; the payload holds 64 KiB.
+            var metadata = ByteBufferAllocator().buffer(capacity: 256)
+            metadata.writeString(#"{"ok":true,"op":"run","run":{"configHash":"","device":"d","deviceSeconds":0,"queuedSeconds":0,"sequence":1,"startedAt":0,"state":"ready"},"tensors":[{"name":"y","shape":[1,64]}]}"#)
+            var payload = ByteBufferAllocator().buffer(capacity: 65536)
+            payload.writeRepeatingByte(0, count: 65536)
+            try await connection.send(Frame(kind: .response, requestID: run.id, metadata: metadata, payload: payload))
+            let status = try await connection.nextRequest()
+            try await connection.reply(.status(sampleStatus()), to: status)
+            try await connection.drainUntilClosed()
+        } client: { path in
+            try await onThread {
+                let client = try PNNBlockingClient.connect(socketPath: path)
+                let error = blockingFailure { () throws(ClientError) in
+                    _ = try client.run("d", input: Tensor(rowVector: [1]), parameters: Tensor([]))
+                }
+                #expect(error?.code == .protocolViolation)
+                #expect(error?.message.contains("beyond") == true)
+                // The frame itself was sound, so the connection is still usable.
+                #expect(try client.status() == sampleStatus())
+                client.close()
+            }
+        }
+    }
+
+    @Test func errorRepliesBecomeServerErrorsAndTheConnectionSurvives() async throws {
+        try await withFakeServer { connection in
+            for code in ErrorCode.allCases {
+                let request = try await connection.nextRequest()
+                try await connection.reply(.failure(ProtocolError(code, "refused with \(code.rawValue)")), to: request)
+            }
+            let status = try await connection.nextRequest()
+            try await connection.reply(.status(sampleStatus()), to: status)
+            try await connection.drainUntilClosed()
+        } client: { path in
+            try await onThread {
+                let client = try PNNBlockingClient.connect(socketPath: path)
+                for code in ErrorCode.allCases {
+                    let error = blockingFailure { () throws(ClientError) in _ = try client.describe("nope") }
+                    #expect(error?.code == .server(code))
+                    #expect(error?.serverError == ProtocolError(code, "refused with \(code.rawValue)"))
+                }
+                #expect(try client.status() == sampleStatus())
+                client.close()
+            }
+        }
+    }
+
+    @Test func aConnectionLevelErrorFailsTheCallAndTheConnection() async throws {
+        try await withFakeServer { connection in
+            _ = try await connection.nextRequest()
+            let error = ProtocolError(.invalidArgument, "undecodable frame: bad magic")
+            try await connection.send(WireFormat.frame(for: .failure(error), id: 0, op: "unknown", allocator: ByteBufferAllocator()))
+            try await connection.drainUntilClosed()
+        } client: { path in
+            try await onThread {
+                let client = try PNNBlockingClient.connect(socketPath: path)
+                let first = blockingFailure { () throws(ClientError) in _ = try client.devices() }
+                #expect(first?.code == .server(.invalidArgument))
+                #expect(first?.message == "undecodable frame: bad magic")
+                let later = blockingFailure { () throws(ClientError) in _ = try client.status() }
+                #expect(later?.code == .connection)
+                client.close()
+            }
+        }
+    }
+
+    @Test func mismatchedAndUndecodableRepliesAreProtocolViolations() async throws {
+        try await withFakeServer { connection in
+            let first = try await connection.nextRequest()
+            let allocator = ByteBufferAllocator()
+            try await connection.send(Frame(kind: .response, requestID: first.id,
+                                            metadata: allocator.buffer(string: "{not json"), payload: allocator.buffer(capacity: 0)))
+            let second = try await connection.nextRequest()
+            try await connection.send(WireFormat.frame(for: .metrics("x"), id: second.id + 5, op: "metrics", allocator: allocator))
+            try await connection.drainUntilClosed()
+        } client: { path in
+            try await onThread {
+                let client = try PNNBlockingClient.connect(socketPath: path)
+                let garbled = blockingFailure { () throws(ClientError) in _ = try client.status() }
+                #expect(garbled?.code == .protocolViolation)
+                // Only one request is ever outstanding, so a reply to another id means the stream is lost.
+                let stray = blockingFailure { () throws(ClientError) in _ = try client.status() }
+                #expect(stray?.code == .protocolViolation)
+                let after = blockingFailure { () throws(ClientError) in _ = try client.status() }
+                #expect(after?.code == .protocolViolation)
+                client.close()
+            }
+        }
+    }
+
+    @Test func theDaemonClosingMidFrameIsAConnectionError() async throws {
+        try await withFakeServer { connection in
+            _ = try await connection.nextRequest()
+            // A length prefix promising 100 bytes, then nothing.
+            try await connection.sendRaw([100, 0, 0, 0, 0x50, 0x4E])
+        } client: { path in
+            try await onThread {
+                let client = try PNNBlockingClient.connect(socketPath: path)
+                let error = blockingFailure { () throws(ClientError) in _ = try client.status() }
+                #expect(error?.code == .connection)
+                #expect(error?.message == "connection to pnnd closed in the middle of a frame")
+                client.close()
+            }
+        }
+    }
+
+    @Test func helloNegotiatesAndOversizedRequestsFailBeforeSending() async throws {
+        try await withFakeServer { connection in
+            let hello = try await connection.nextRequest()
+            #expect(hello.request == .hello(versions: [1], client: "tests"))
+            try await connection.reply(.hello(HelloReply(version: 1, server: "fake", capabilities: ["run"], maxFrameBytes: 1000)),
+                                       to: hello)
+            let after = try await connection.drainUntilClosed()
+            #expect(after.isEmpty, "the oversized run must not be sent")
+        } client: { path in
+            try await onThread {
+                let client = try PNNBlockingClient.connect(socketPath: path)
+                let reply = try client.hello(client: "tests")
+                #expect(reply.server == "fake" && reply.maxFrameBytes == 1000)
+                let big = Tensor<Float>(rowVector: [Float](repeating: 0.5, count: 1000))
+                let error = blockingFailure { () throws(ClientError) in
+                    _ = try client.run("mech0", input: big, parameters: Tensor([]))
+                }
+                #expect(error?.code == .invalidRequest)
+                let deadline = blockingFailure { () throws(ClientError) in _ = try client.send(.status, deadline: .zero) }
+                #expect(deadline?.code == .invalidRequest)
+                client.close()
+            }
+        }
+    }
+
+    @Test func closedClientsAndMissingSocketsAreConnectionErrors() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pnn-missing-\(UUID().uuidString).sock").path
+        let missing = blockingFailure { () throws(ClientError) in _ = try PNNBlockingClient.connect(socketPath: path) }
+        #expect(missing?.code == .connection)
+        #expect(missing?.message.contains(path) == true)
+        #expect(missing?.message.contains("no such file") == true)
+
+        try await withFakeServer { connection in
+            try await connection.drainUntilClosed()
+        } client: { path in
+            try await onThread {
+                let client = try PNNBlockingClient.connect(socketPath: path)
+                client.close()
+                let error = blockingFailure { () throws(ClientError) in _ = try client.status() }
+                #expect(error?.code == .connection)
+                #expect(error?.message == "the client closed its connection to pnnd")
+            }
+        }
+    }
+}
+
 // MARK: - Fake daemon
 
 /// The daemon side of one accepted connection.
 fileprivate final class FakeConnection {
     private var inbound: NIOAsyncChannelInboundStream<Frame>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<Frame>
+    private let channel: any Channel
     private let allocator = ByteBufferAllocator()
 
-    init(inbound: NIOAsyncChannelInboundStream<Frame>, outbound: NIOAsyncChannelOutboundWriter<Frame>) {
+    init(inbound: NIOAsyncChannelInboundStream<Frame>, outbound: NIOAsyncChannelOutboundWriter<Frame>, channel: any Channel) {
         self.inbound = inbound.makeAsyncIterator()
         self.outbound = outbound
+        self.channel = channel
     }
 
     struct Closed: Error {}
@@ -405,6 +618,16 @@ fileprivate final class FakeConnection {
 
     func send(_ frame: Frame) async throws {
         try await outbound.write(frame)
+    }
+
+    /// Bytes on the stream as they are, bypassing the framing (for truncated frames).
+    func sendRaw(_ bytes: [UInt8]) async throws {
+        let channel = self.channel
+        try await channel.eventLoop.submit {
+            // Written from the codec's context, so it travels below the codec.
+            let codec = try channel.pipeline.syncOperations.context(handlerType: FrameCodecHandler.self)
+            codec.writeAndFlush(NIOAny(channel.allocator.buffer(bytes: bytes)), promise: nil)
+        }.get()
     }
 
     /// Reads until the client closes; returns what arrived meanwhile.
@@ -437,8 +660,9 @@ fileprivate func withFakeServer(_ script: @escaping @Sendable (FakeConnection) a
             try await server.executeThenClose { connections in
                 var accepted = connections.makeAsyncIterator()
                 guard let connection = try await accepted.next() else { return }
+                let channel = connection.channel
                 try await connection.executeThenClose { inbound, outbound in
-                    try await script(FakeConnection(inbound: inbound, outbound: outbound))
+                    try await script(FakeConnection(inbound: inbound, outbound: outbound, channel: channel))
                 }
             }
         }
@@ -462,6 +686,40 @@ fileprivate func failure(_ body: () async throws(ClientError) -> Void,
     } catch {
         return error
     }
+}
+
+/// The error the blocking `body` throws, or nil (recording an issue) when it succeeds.
+fileprivate func blockingFailure(_ body: () throws(ClientError) -> Void,
+                                 sourceLocation: SourceLocation = #_sourceLocation) -> ClientError? {
+    do {
+        try body()
+        Issue.record("expected a ClientError", sourceLocation: sourceLocation)
+        return nil
+    } catch {
+        return error
+    }
+}
+
+/// Runs blocking `body` on a thread of its own and waits for it without holding a concurrency thread.
+func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// Same shape and the same bits in every element (`==` compares values, and NaN is not equal to itself).
+func sameBits(_ a: Tensor<Float>, _ b: Tensor<Float>) -> Bool {
+    a.shape == b.shape && a.scalars.map(\.bitPattern) == b.scalars.map(\.bitPattern)
+}
+
+/// A [rows×columns] tensor of seeded values, some awkward bit patterns among them.
+fileprivate func sampleTensor(rows: Int, columns: Int, seed: UInt64) -> Tensor<Float> {
+    var rng = SeededGenerator(seed: seed)
+    let special: [Float] = [0, -0.0, .leastNonzeroMagnitude, .greatestFiniteMagnitude, .nan, -.infinity]
+    let values = (0 ..< rows * columns).map { i in
+        i < special.count ? special[i] : Float(rng.nextUniform(in: -1e3 ... 1e3))
+    }
+    return Tensor(uncheckedRows: values, columns: columns)
 }
 
 // MARK: - Sample replies

@@ -73,6 +73,12 @@ import Testing
 
     @Test func deviceWorkNeedsPermissionButListingDoesNot() async throws {
         let harness = try DaemonHarness()
+        // pnnd answers as soon as it listens and sets the socket's mode just after: wait for that, or
+        // its chmod can undo ours below (a race that made this test flaky on a busy machine).
+        var info = stat()
+        for _ in 0 ..< 250 where stat(harness.daemon.socketPath, &info) != 0 || info.st_mode & 0o777 != 0o660 {
+            usleep(20_000)
+        }
         // Let every local user connect; the access policy, not the file mode, must then refuse `nobody`.
         #expect(chmod(harness.daemon.socketPath, 0o666) == 0)
         let x = Tensor<Float>.random(rows: 1, columns: 196, in: 0 ... 1, seed: 8)

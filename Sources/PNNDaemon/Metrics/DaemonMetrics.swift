@@ -29,35 +29,69 @@ public final class DaemonMetrics: Sendable {
         self.factory = factory
     }
 
+    /// Cache key of the per-request handles: a struct rather than an interpolated string, so counting a
+    /// request allocates nothing.
+    private struct RequestKey: Hashable {
+        var device: String
+        var kind: String
+        var code: String
+    }
+
+    private let requestHandles = Mutex<[RequestKey: (counter: CoreMetrics.Counter, timer: Metrics.Timer)]>([:])
+
     func request(device: String, kind: String, code: String, duration: Duration) {
+        let key = RequestKey(device: device, kind: kind, code: code)
+        let handles = requestHandles.withLock { cache in
+            if let h = cache[key] { return h }
+            let h = (counter: counter(device: device, kind: kind, code: code), timer: timer(device: device, kind: kind))
+            cache[key] = h
+            return h
+        }
+        handles.counter.increment()
+        handles.timer.record(duration: duration)
+    }
+
+    private func counter(device: String, kind: String, code: String) -> CoreMetrics.Counter {
         let key = "\(device)|\(kind)|\(code)"
-        let counter = counters.withLock { cache in
+        return counters.withLock { cache in
             if let c = cache[key] { return c }
             let c = CoreMetrics.Counter(label: "pnn_requests_total",
                             dimensions: [("device", device), ("kind", kind), ("code", code)], factory: factory)
             cache[key] = c
             return c
         }
-        counter.increment()
+    }
+
+    private func timer(device: String, kind: String) -> Metrics.Timer {
         let timerKey = "\(device)|\(kind)"
-        let timer = timers.withLock { cache in
+        return timers.withLock { cache in
             if let t = cache[timerKey] { return t }
             let t = Metrics.Timer(label: "pnn_request_duration_seconds",
                                   dimensions: [("device", device), ("kind", kind)], factory: factory)
             cache[timerKey] = t
             return t
         }
-        timer.record(duration: duration)
     }
 
-    func setQueueDepth(device: String, depth: Int) {
-        gauge("pnn_queue_depth", [("device", device)]).record(depth)
-    }
+    /// The gauges of one device, looked up once by its worker: the run path sets them twice per batch,
+    /// and building their cache keys (string joins) cost more than an echo batch itself.
+    struct DeviceGauges: Sendable {
+        fileprivate let queueDepth: CoreMetrics.Gauge
+        /// In the order of `DeviceStateName.allCases`.
+        fileprivate let states: [CoreMetrics.Gauge]
 
-    func setState(device: String, state: DeviceStateName) {
-        for s in DeviceStateName.allCases {
-            gauge("pnn_device_state", [("device", device), ("state", s.rawValue)]).record(s == state ? 1 : 0)
+        func setQueueDepth(_ depth: Int) {
+            queueDepth.record(depth)
         }
+
+        func setState(_ state: DeviceStateName) {
+            for (s, gauge) in zip(DeviceStateName.allCases, states) { gauge.record(s == state ? 1 : 0) }
+        }
+    }
+
+    func deviceGauges(device: String) -> DeviceGauges {
+        DeviceGauges(queueDepth: gauge("pnn_queue_depth", [("device", device)]),
+                     states: DeviceStateName.allCases.map { gauge("pnn_device_state", [("device", device), ("state", $0.rawValue)]) })
     }
 
     func setConnections(_ count: Int) {

@@ -19,6 +19,7 @@ actor DeviceWorker {
     /// nil for devices whose batches are not worth keeping (echo: it measures nothing).
     private let recorder: RecordingQueue?
     private let metrics: DaemonMetrics
+    private let gauges: DaemonMetrics.DeviceGauges
     private let events: EventHub
     private let logger: Logger
 
@@ -41,13 +42,14 @@ actor DeviceWorker {
         self.defaultLeaseSeconds = leaseIdleSeconds
         self.recorder = recorder
         self.metrics = metrics
+        self.gauges = metrics.deviceGauges(device: system.name)
         self.events = events
         self.sequence = recorder?.lastSequence(device: system.name) ?? 0
         var logger = logger
         logger[metadataKey: "pnn.device"] = "\(system.name)"
         self.logger = logger
-        metrics.setQueueDepth(device: system.name, depth: 0)
-        metrics.setState(device: system.name, state: .ready)
+        gauges.setQueueDepth(0)
+        gauges.setState(.ready)
     }
 
     // MARK: Queries
@@ -115,7 +117,7 @@ actor DeviceWorker {
             let job = Job(connection: connection, requestID: requestID, work: work,
                           deadline: deadline, continuation: continuation)
             pending.append(job)
-            metrics.setQueueDepth(device: name, depth: pending.count)
+            gauges.setQueueDepth(pending.count)
             armDeadlines()
         }
     }
@@ -124,7 +126,7 @@ actor DeviceWorker {
     func cancel(connection: ConnectionID, requestID: UInt64) {
         guard let index = pending.firstIndex(where: { $0.connection == connection && $0.requestID == requestID }) else { return }
         let job = pending.remove(at: index)
-        metrics.setQueueDepth(device: name, depth: pending.count)
+        gauges.setQueueDepth(pending.count)
         job.finish(.failure(ProtocolError(.cancelled, "request \(requestID) was cancelled before it ran")))
     }
 
@@ -138,7 +140,7 @@ actor DeviceWorker {
         if lease.connectionClosed(connection) {
             logger.debug("lease ended with its connection", metadata: ["pnn.connection": "\(connection)"])
         }
-        metrics.setQueueDepth(device: name, depth: pending.count)
+        gauges.setQueueDepth(pending.count)
     }
 
     /// Stops taking work, lets queued and running batches finish for up to `timeout`, then fails the rest.
@@ -160,10 +162,10 @@ actor DeviceWorker {
         // Wake any waiter left over from a timed-out drain.
         for waiter in drained { waiter.resume() }
         drained.removeAll()
-        metrics.setQueueDepth(device: name, depth: 0)
+        gauges.setQueueDepth(0)
         await system.close()
         state = .closed
-        metrics.setState(device: name, state: .closed)
+        gauges.setState(.closed)
     }
 
     private func waitUntilIdle() async {
@@ -190,7 +192,7 @@ actor DeviceWorker {
         let now = ContinuousClock.now
         let (overdue, waiting) = pending.partitioned { $0.deadline <= now }
         pending = waiting
-        metrics.setQueueDepth(device: name, depth: pending.count)
+        gauges.setQueueDepth(pending.count)
         for job in overdue {
             let waited = now - job.enqueuedAt
             job.finish(.failure(ProtocolError(.deadlineExceeded,
@@ -213,7 +215,7 @@ actor DeviceWorker {
     private func processQueue() async {
         while !pending.isEmpty {
             let job = pending.removeFirst()
-            metrics.setQueueDepth(device: name, depth: pending.count)
+            gauges.setQueueDepth(pending.count)
             let response = await execute(job.work, enqueuedAt: job.enqueuedAt)
             job.finish(response)
         }
@@ -264,7 +266,7 @@ actor DeviceWorker {
         async -> Result<(Tensor<Float>, BatchRecord), ProtocolError> {
         lastHealthyState = state
         state = .busy
-        metrics.setState(device: name, state: .busy)
+        gauges.setState(.busy)
         let started = Self.now()
         let output: Tensor<Float>
         do {
@@ -281,7 +283,7 @@ actor DeviceWorker {
                 return .failure(ProtocolError(.cancelled, "\(name): \(error.message)"))
             default:
                 state = .faulted
-                metrics.setState(device: name, state: .faulted)
+                gauges.setState(.faulted)
                 logger.error("device fault", metadata: ["pnn.error": "\(error)"])
                 events.publish(DeviceEvent(device: name, kind: .fault, message: error.message, time: Self.now()))
                 return .failure(ProtocolError(.unavailable, "\(name): \(error.message)"))
@@ -292,7 +294,7 @@ actor DeviceWorker {
             events.publish(DeviceEvent(device: name, kind: .up, message: "recovered", time: finished))
         }
         state = .ready
-        metrics.setState(device: name, state: .ready)
+        gauges.setState(.ready)
         sequence += 1
         let record = BatchRecord(device: name, sequence: sequence, startedAt: started, finishedAt: finished,
                                  configHash: configHash, kind: kind, input: input, parameters: parameters,
@@ -310,7 +312,7 @@ actor DeviceWorker {
     /// Back to the state before a measurement that never happened.
     private func restoreState() {
         state = lastHealthyState
-        metrics.setState(device: name, state: state)
+        gauges.setState(state)
     }
 
     private var lastHealthyState: DeviceStateName = .ready

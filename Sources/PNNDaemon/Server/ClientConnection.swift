@@ -24,6 +24,9 @@ final class ClientConnection: Sendable {
 
     /// Sends a frame; silently dropped when the client has gone (its work was cancelled with it).
     func send(_ frame: Frame) {
+        if frame.payload.readableBytes >= FreedMemory.largeFrameBytes {
+            FreedMemory.noteLargeFrame(on: channel.eventLoop)
+        }
         channel.writeAndFlush(frame, promise: nil)
     }
 

@@ -36,8 +36,10 @@ final class PNNServer: Sendable {
     func start(_ listen: Listen, group: any EventLoopGroup) async throws -> String {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
-            // Batches are large: read up to 1 MiB per syscall instead of NIO's default 64 KiB.
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16_384, maximum: 1 << 20))
+            // Batches are large: whole 1 MiB frames per write and per read (see SocketTuning).
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(
+                minimum: 1024, initial: 16_384, maximum: SocketTuning.maximumReadBytes))
+            .childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(SocketTuning.sendBufferBytes))
             .childChannelInitializer { [self] channel in
                 self.initialise(channel)
             }

@@ -58,7 +58,9 @@ public actor EchoSystem: PhysicalSystem {
         }
         status.inFlight += 1
         defer { status.inFlight -= 1 }
-        try await status.pause(seconds: latencySeconds)
+        // Only when there is a latency to wait out: `pause` is a nonisolated async call, so even one that
+        // returns at once leaves this actor and comes back (two executor switches on every batch).
+        if latencySeconds > 0 { try await status.pause(seconds: latencySeconds) }
         // Re-checked: the device may have been closed while this run waited.
         try status.admit()
         try status.fireInjectedFault()

@@ -69,7 +69,9 @@ public actor SimulatedSystem: PhysicalSystem {
         }
         status.inFlight += 1
         defer { status.inFlight -= 1 }
-        try await status.pause(seconds: latencySeconds)
+        // Only when there is a latency to wait out: `pause` is a nonisolated async call, so even one that
+        // returns at once leaves this actor and comes back (two executor switches on every batch).
+        if latencySeconds > 0 { try await status.pause(seconds: latencySeconds) }
         let held = await checkOut()
         // The device may have been closed or faulted while this run waited.
         do throws(DeviceError) {

@@ -5,30 +5,45 @@ import PNNProtocol
 
 /// A device behind pnnd: every forward is one `run` request over the Unix socket.
 ///
+/// Training is strictly sequential (a layer's output is the next layer's input), so this uses
+/// `PNNBlockingClient`: one `sendmsg` out, one read back, no event-loop hops — the protocol's share of
+/// training time is what `pnn-bench train` measures. A call blocks its thread for one round trip
+/// (tens of µs plus the device's time), which the training loop would await anyway.
 /// Tensors cross the wire as Float32 (the protocol's payload type); the engine computes in Float64.
 public final class DaemonBackend: PhysicalBackend {
-    public let client: PNNClient
+    public let client: PNNBlockingClient
     public let device: String
     public let info: DeviceInfo
     private let counter = CallCounter()
 
-    /// Describes `device` and takes its lease, so no other client's batches interleave with training.
-    public static func connect(client: PNNClient, device: String) async throws(TrainingError) -> DaemonBackend {
-        let info: DeviceInfo
+    /// Connects to pnnd at `socketPath`, describes `device` and takes its lease, so no other client's
+    /// batches interleave with training. The lease ends with `close()`.
+    public static func connect(socketPath: String, device: String) throws(TrainingError) -> DaemonBackend {
+        let client: PNNBlockingClient
         do {
-            info = try await client.describe(device)
-            _ = try await client.lease(device)
+            client = try PNNBlockingClient.connect(socketPath: socketPath)
         } catch {
-            throw TrainingError(.device, "device \(device) on \(client.socketPath): \(error.message)")
+            throw TrainingError(.device, "cannot connect to pnnd at \(socketPath): \(error.message)")
         }
-        return DaemonBackend(client: client, device: device, info: info)
+        do {
+            _ = try client.hello(client: "pnn-training")
+            let info = try client.describe(device)
+            _ = try client.lease(device)
+            return DaemonBackend(client: client, device: device, info: info)
+        } catch {
+            client.close()
+            throw TrainingError(.device, "device \(device) on \(socketPath): \(error.message)")
+        }
     }
 
-    init(client: PNNClient, device: String, info: DeviceInfo) {
+    init(client: PNNBlockingClient, device: String, info: DeviceInfo) {
         self.client = client
         self.device = device
         self.info = info
     }
+
+    /// Releases the lease (by closing the connection).
+    public func close() { client.close() }
 
     public var label: String { "pnnd:\(client.socketPath)/\(device)" }
     public var shape: ModelShape { ModelShape(inputs: info.inputs, parameters: info.parameters, outputs: info.outputs) }
@@ -37,8 +52,8 @@ public final class DaemonBackend: PhysicalBackend {
 
     public func measure(_ x: Tensor<Double>, _ theta: [Double]) async throws(TrainingError) -> Tensor<Double> {
         do {
-            let (y, _) = try await client.run(device, input: x.converted(to: Float.self),
-                                              parameters: Tensor(theta).converted(to: Float.self))
+            let (y, _) = try client.run(device, input: x.converted(to: Float.self),
+                                        parameters: Tensor(theta).converted(to: Float.self))
             counter.record(samples: x.shape[0])
             return y.converted(to: Double.self)
         } catch {

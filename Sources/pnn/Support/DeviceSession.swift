@@ -22,7 +22,7 @@ struct DeviceSession {
 
     let backend: any PhysicalBackend
     let gapName: String
-    private let client: PNNClient?
+    private let daemonBackend: DaemonBackend?
     private let embedded: EmbeddedDaemon?
     private let directory: String?
 
@@ -38,7 +38,7 @@ struct DeviceSession {
             let nominal = try ModelCatalog.make(model, shape: shape)
             let simulator = try Simulator(model: nominal, gap: spec.gap, seed: spec.seed)
             return DeviceSession(backend: SimulatorBackend(simulator: simulator, limits: spec.limits, label: "in-process:\(name)"),
-                                 gapName: spec.gapName, client: nil, embedded: nil, directory: nil)
+                                 gapName: spec.gapName, daemonBackend: nil, embedded: nil, directory: nil)
         case .simulate:
             var configuration = DaemonConfiguration.simulated
             if ideal, let index = configuration.devices.firstIndex(where: { $0.name == name }) {
@@ -51,38 +51,40 @@ struct DeviceSession {
             configuration.server.recordRetentionBytes = 64 << 20
             let daemon = try await EmbeddedDaemon.start(configuration: configuration, directory: directory, logger: logger)
             do {
-                let client = try await PNNClient.connect(socketPath: daemon.socketPath)
-                let backend = try await DaemonBackend.connect(client: client, device: name)
-                return DeviceSession(backend: backend, gapName: backend.info.gap, client: client, embedded: daemon,
-                                     directory: directory)
+                let backend = try DaemonBackend.connect(socketPath: daemon.socketPath, device: name)
+                return DeviceSession(backend: backend, gapName: backend.info.gap, daemonBackend: backend,
+                                     embedded: daemon, directory: directory)
             } catch {
                 await daemon.stop()
                 try? FileManager.default.removeItem(atPath: directory)
                 throw error
             }
         case .daemon:
-            let client: PNNClient
+            let path = connection.socketPath
+            // Probe with the async client first: its connection errors carry the exit-status mapping.
             do {
-                client = try await PNNClient.connect(socketPath: connection.socketPath)
+                let probe = try await PNNClient.connect(socketPath: path)
+                await probe.close()
             } catch {
                 throw CLIError(.unavailable, "\(error.message); is pnnd running? pass --socket PATH, set PNN_SOCKET, or use --simulate")
             }
+            let backend: DaemonBackend
             do {
-                let backend = try await DaemonBackend.connect(client: client, device: name)
-                if ideal && backend.info.gap != "none" {
-                    throw CLIError.usage("--mode ideal needs a device without reality gap; \(name) has gap '\(backend.info.gap)' (use --simulate)")
-                }
-                return DeviceSession(backend: backend, gapName: backend.info.gap, client: client, embedded: nil,
-                                     directory: nil)
+                backend = try DaemonBackend.connect(socketPath: path, device: name)
             } catch {
-                await client.close()
-                throw error
+                throw CLIError(error.message.contains("notFound") ? .failure : .unavailable, error.message)
             }
+            if ideal && backend.info.gap != "none" {
+                backend.close()
+                throw CLIError.usage("--mode ideal needs a device without reality gap; \(name) has gap '\(backend.info.gap)' (use --simulate)")
+            }
+            return DeviceSession(backend: backend, gapName: backend.info.gap, daemonBackend: backend, embedded: nil,
+                                 directory: nil)
         }
     }
 
     func close() async {
-        await client?.close()
+        daemonBackend?.close()
         await embedded?.stop()
         if let directory { try? FileManager.default.removeItem(atPath: directory) }
     }
