@@ -62,7 +62,7 @@ public enum ExperimentCatalog {
                     }
                 }
                 layers.append(FeatureMap(name: "class-pixels", inputs: shape.outputs, source: centralBins(7, of: shape.outputs)))
-                layers.append(ElementwiseAffine(name: "readout", width: 7, calibration: .standardize(1)))
+                layers.append(ElementwiseAffine(name: "readout", width: 7, calibration: .standardizeEach(1)))
                 return try Network(layers)
             })
     }()

@@ -15,6 +15,9 @@ public struct ElementwiseAffine: Layer {
         /// deviation (readout logits): a class-independent pattern across the bins would otherwise
         /// dominate the starting logits.
         case standardize(Double)
+        /// Each feature to zero mean and this deviation with its own gain (deviations floored at 10 %
+        /// of the largest, so a bin that happened to be quiet in the sample cannot get a huge gain).
+        case standardizeEach(Double)
     }
 
     public let name: String
@@ -45,7 +48,7 @@ public struct ElementwiseAffine: Layer {
         switch calibration {
         case .none: offsetScale = 1
         case .range(let target): offsetScale = target.upperBound - target.lowerBound
-        case .standardize(let deviation): offsetScale = deviation
+        case .standardize(let deviation), .standardizeEach(let deviation): offsetScale = deviation
         }
         return gains.map { min(max($0, floor), ceiling) } + Array(repeating: offsetScale, count: width)
     }
@@ -81,7 +84,7 @@ public struct ElementwiseAffine: Layer {
                 p[n + i] = (target.lowerBound + target.upperBound) / 2 - scale * (lows[i] + highs[i]) / 2
             }
             return p
-        case .standardize(let deviation):
+        case .standardize(let deviation), .standardizeEach(let deviation):
             var p = [Double](repeating: 0, count: 2 * n)
             var means = [Double](repeating: 0, count: n), deviations = [Double](repeating: 0, count: n)
             for i in 0 ..< n {
@@ -98,8 +101,14 @@ public struct ElementwiseAffine: Layer {
             // to be quiet in the calibration sample.
             let rms = (deviations.map { $0 * $0 }.reduce(0, +) / Double(n)).squareRoot()
             guard rms > 1e-12 else { return nil }
-            let scale = deviation / rms
+            let largest = deviations.max() ?? rms
             for i in 0 ..< n {
+                let scale: Double
+                if case .standardizeEach = calibration {
+                    scale = deviation / max(deviations[i], 0.1 * largest)
+                } else {
+                    scale = deviation / rms
+                }
                 p[i] = scale
                 p[n + i] = -scale * means[i]
             }
