@@ -3,10 +3,14 @@
 import glob, json, os, platform, subprocess, sys, datetime
 
 runs = sys.argv[1] if len(sys.argv) > 1 else "runs/reproduce"
-rows = []
+rows, twins = [], []
 for path in sorted(glob.glob(os.path.join(runs, "*.json"))):
     with open(path) as f:
-        rows.append(json.load(f))
+        record = json.load(f)
+    if "experiment" in record:
+        rows.append(record)
+    elif "nominalRMSError" in record and "device" in record:
+        twins.append(record)
 
 order = ["vowels-shg", "mnist-mechanical", "mnist-electronic", "mnist-shg-hybrid", "fashion-mnist-mechanical"]
 modes = ["pat", "insilico", "ideal"]
@@ -34,6 +38,17 @@ for r in rows:
     print(f"| {r['experiment']} | {r['mode']} | **{pct(r['testAccuracy'])}** | {pct(r.get('twinTestAccuracy'))} | "
           f"{pct(r.get('baselineTestAccuracy'))} | {r['seed']} | {r['epochs']} | {r['trainSamples']} / {r['testSamples']} | "
           f"{r['wallSeconds']:.1f} s | {r['deviceCalls']} | `{r.get('command', '')}` |")
+if twins:
+    print("\n## Fitted twins\n")
+    print("`pnn twin fit DEV --simulate --samples 400` (physics twin: physical constants by coordinate scan, then "
+          "drive/detector gains through the VJP; 20 % of the probes held out). Errors are RMS over all detector "
+          "bins, in output units.\n")
+    print("| device | probes | held-out error, fitted | held-out error, nominal model | noise floor |")
+    print("|---|---|---|---|---|")
+    for t in twins:
+        noise = t.get("noiseFloorRMS")
+        print(f"| {t['device']} | {t['samples']} | {t['heldOutRMSError']:.4f} | {t['nominalRMSError']:.4f} | "
+              f"{'—' if noise is None else f'{noise:.4f}'} |")
 notes = "docs/results-notes.md"
 if os.path.exists(notes):
     print()
