@@ -127,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "pnn-bench",
             dependencies: [
-                "PNNCore", "PNNPhysics", "PNNProtocol", "PNNClient", "PNNTraining", "PNNDaemon", "PNNConfig",
+                "PNNCore", "PNNPhysics", "PNNProtocol", "PNNClient", "PNNTraining", "PNNDaemon", "PNNConfig", "PNNDevices",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
