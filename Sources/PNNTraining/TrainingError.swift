@@ -5,6 +5,8 @@ public struct TrainingError: Error, Sendable, Equatable, CustomStringConvertible
         case shapeMismatch
         /// The device or daemon refused or failed a measurement.
         case device
+        /// pnnd cannot be reached (no socket, connection refused or lost).
+        case unavailable
         /// A model or twin could not evaluate (non-finite values, bad configuration).
         case model
         /// A checkpoint, twin or data file is missing, unreadable or malformed.

@@ -92,22 +92,9 @@ extension TrainBenchmark {
     func fittedTwin(_ experiment: Experiment, spec: DeviceSpec) async throws -> any Twin {
         let nominal = PhysicsTwin(model: try experiment.nominalModel())
         guard experiment.model != .shg else { return nominal }
-        var simulator = try Simulator(model: experiment.nominalModel(), gap: spec.gap, seed: spec.seed)
-        let shape = experiment.deviceShape
-        var rng = SeededGenerator(seed: 99)
-        let half = 0.4 * (spec.limits.maximum - spec.limits.minimum) / 2
-        var xs: [Double] = [], ts: [Double] = [], ys: [Double] = []
-        for _ in 0 ..< 4 {
-            let x = Tensor(uncheckedRows: (0 ..< 50 * shape.inputs).map { _ in rng.nextUniform(in: -half ... half) },
-                           columns: shape.inputs)
-            let theta = (0 ..< shape.parameters).map { _ in rng.nextUniform(in: -half ... half) }
-            ys += try simulator.measure(x, Tensor(theta)).scalars
-            xs += x.scalars
-            for _ in 0 ..< 50 { ts += theta }
-        }
-        let data = try CalibrationData(inputs: Tensor(uncheckedRows: xs, columns: shape.inputs),
-                                       parameters: Tensor(uncheckedRows: ts, columns: shape.parameters),
-                                       outputs: Tensor(uncheckedRows: ys, columns: shape.outputs))
+        let device = SimulatorBackend(
+            simulator: try Simulator(model: experiment.nominalModel(), gap: spec.gap, seed: spec.seed), limits: spec.limits)
+        let data = try await CalibrationProbes.measure(on: device, samples: 200).data
         print("  fitting the twin's physical constants to 200 probes (not timed) …")
         let fitted = try TwinFitter.fitPhysicalParameters(nominal, on: data, sweeps: 1)
         return try TwinFitter.fitPhysics(fitted, on: data, iterations: 100)

@@ -91,6 +91,7 @@ struct CLIError: Error, Sendable, CustomStringConvertible {
             case .invalidArgument: self.init(.usage, error.message)
             case .shapeMismatch, .model: self.init(.dataError, error.message)
             case .file: self.init(.noInput, error.message)
+            case .unavailable: self.init(.unavailable, error.message)
             case .device, .diverged: self.init(.failure, error.message)
             }
         case let error as ClientError:

@@ -23,7 +23,8 @@ public final class DaemonBackend: PhysicalBackend {
         do {
             client = try PNNBlockingClient.connect(socketPath: socketPath)
         } catch {
-            throw TrainingError(.device, "cannot connect to pnnd at \(socketPath): \(error.message)")
+            // The client's message already names the socket and the reason.
+            throw TrainingError(.unavailable, error.message)
         }
         do {
             _ = try client.hello(client: "pnn-training")

@@ -55,13 +55,18 @@ public struct PhysicalLayer: Layer {
     }
 
     public func project(_ parameters: inout [Double]) {
-        for i in parameters.indices { parameters[i] = min(max(parameters[i], range.lowerBound), range.upperBound) }
+        clamp(&parameters)
+    }
+
+    /// Values clamped into the working range (drive before sending, θ after each step).
+    func clamp(_ values: inout [Double]) {
+        let (lo, hi) = (range.lowerBound, range.upperBound)
+        for i in values.indices { values[i] = min(max(values[i], lo), hi) }
     }
 
     func clamped(_ x: Tensor<Double>) -> Tensor<Double> {
         var c = x
-        let (lo, hi) = (range.lowerBound, range.upperBound)
-        for i in c.scalars.indices { c.scalars[i] = min(max(c.scalars[i], lo), hi) }
+        clamp(&c.scalars)
         return c
     }
 

@@ -23,12 +23,18 @@ public struct CalibrationData: Sendable {
     public var count: Int { inputs.shape[0] }
 
     /// Rows in `range`.
-    public func rows(_ range: Range<Int>) -> CalibrationData {
-        func slice(_ t: Tensor<Double>) -> Tensor<Double> {
+    public func rows(_ range: Range<Int>) -> CalibrationData { select(range) }
+
+    /// Rows at `indices`, in that order.
+    func select(_ indices: some Collection<Int>) -> CalibrationData {
+        func pick(_ t: Tensor<Double>) -> Tensor<Double> {
             let w = t.shape[1]
-            return Tensor(uncheckedRows: Array(t.scalars[range.lowerBound * w ..< range.upperBound * w]), columns: w)
+            var out = [Double]()
+            out.reserveCapacity(indices.count * w)
+            for i in indices { out.append(contentsOf: t.scalars[i * w ..< (i + 1) * w]) }
+            return Tensor(uncheckedRows: out, columns: w)
         }
-        return CalibrationData(unchecked: slice(inputs), slice(parameters), slice(outputs))
+        return CalibrationData(unchecked: pick(inputs), pick(parameters), pick(outputs))
     }
 
     init(unchecked x: Tensor<Double>, _ theta: Tensor<Double>, _ y: Tensor<Double>) {

@@ -118,17 +118,3 @@ public enum TwinFitter {
         return twin
     }
 }
-
-extension CalibrationData {
-    /// Rows at `indices`, in that order.
-    func select(_ indices: ArraySlice<Int>) -> CalibrationData {
-        func pick(_ t: Tensor<Double>) -> Tensor<Double> {
-            let w = t.shape[1]
-            var out = [Double]()
-            out.reserveCapacity(indices.count * w)
-            for i in indices { out.append(contentsOf: t.scalars[i * w ..< (i + 1) * w]) }
-            return Tensor(uncheckedRows: out, columns: w)
-        }
-        return CalibrationData(unchecked: pick(inputs), pick(parameters), pick(outputs))
-    }
-}

@@ -84,9 +84,9 @@ struct TwinFit: AsyncParsableCommand {
                 source: source.source, connection: connection, device: device, model: kindName,
                 shape: known?.shape ?? ModelCatalog.mnistShape(kindName), ideal: false)
             do {
-                let probes = try await Self.measure(session.backend, samples: samples)
+                let probes = try await CalibrationProbes.measure(on: session.backend, samples: samples)
                 data = probes.data
-                noise = probes.noise
+                noise = probes.noiseFloor
                 modelKind = model ?? ((session.backend as? DaemonBackend)?.info.model.flatMap(ModelKind.init(rawValue:)) ?? kindName)
                 await session.close()
             } catch {
@@ -135,45 +135,6 @@ struct TwinFit: AsyncParsableCommand {
                 + (noise.map { String(format: ", noise floor %.4g", $0) } ?? ""))
             print("wrote \(output)")
         }
-    }
-
-    /// Random probes within the device's limits, measured in batches of 50 sharing one θ (so the
-    /// physics fit can batch model calls), plus a repeat of the first batch for the noise floor.
-    static func measure(_ backend: any PhysicalBackend, samples: Int) async throws -> (data: CalibrationData, noise: Double) {
-        var rng = SeededGenerator(seed: 2024)
-        let shape = backend.shape
-        let (lo, hi) = (backend.limits.minimum, backend.limits.maximum)
-        // Keep probes inside the inner 80 % of the range (the trained networks live there too), and
-        // narrow enough that no step between drive values exceeds the slew limit and the mean power
-        // stays under its limit: pnnd would refuse the batch otherwise.
-        var half = 0.4 * (hi - lo)
-        if let step = backend.limits.maxStep { half = min(half, 0.49 * step) }
-        let centre = (lo + hi) / 2
-        if let power = backend.limits.maxMeanPower { half = min(half, max(power - centre * centre, 0).squareRoot() * 0.99) }
-        let range = (centre - half) ... (centre + half)
-        var xs: [Double] = [], thetas: [Double] = [], ys: [Double] = []
-        var noise = 0.0
-        var done = 0
-        while done < samples {
-            let batch = min(50, samples - done)
-            let x = Tensor(uncheckedRows: (0 ..< batch * shape.inputs).map { _ in rng.nextUniform(in: range) }, columns: shape.inputs)
-            let theta = (0 ..< shape.parameters).map { _ in rng.nextUniform(in: range) }
-            let y = try await backend.measure(x, theta)
-            if done == 0 {
-                let again = try await backend.measure(x, theta)
-                let d = zip(y.scalars, again.scalars).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)
-                noise = (d / Double(max(y.count, 1)) / 2).squareRoot()
-            }
-            xs += x.scalars
-            for _ in 0 ..< batch { thetas += theta }
-            ys += y.scalars
-            done += batch
-        }
-        let data = try CalibrationData(
-            inputs: Tensor(uncheckedRows: xs, columns: shape.inputs),
-            parameters: Tensor(uncheckedRows: thetas, columns: max(shape.parameters, 1)),
-            outputs: Tensor(uncheckedRows: ys, columns: shape.outputs))
-        return (data, noise)
     }
 
     static func read(directory: String) throws -> CalibrationData {

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import PNNClient
 import PNNConfig
 import PNNCore
 import PNNDaemon
@@ -61,18 +60,12 @@ struct DeviceSession {
             }
         case .daemon:
             let path = connection.socketPath
-            // Probe with the async client first: its connection errors carry the exit-status mapping.
-            do {
-                let probe = try await PNNClient.connect(socketPath: path)
-                await probe.close()
-            } catch {
-                throw CLIError(.unavailable, "\(error.message); is pnnd running? pass --socket PATH, set PNN_SOCKET, or use --simulate")
-            }
             let backend: DaemonBackend
             do {
                 backend = try DaemonBackend.connect(socketPath: path, device: name)
             } catch {
-                throw CLIError(error.message.contains("notFound") ? .failure : .unavailable, error.message)
+                guard error.kind == .unavailable else { throw error }
+                throw CLIError(.unavailable, "\(error.message); is pnnd running? pass --socket PATH, set PNN_SOCKET, or use --simulate")
             }
             if ideal && backend.info.gap != "none" {
                 backend.close()
