@@ -6,13 +6,21 @@ import PNNPhysics
 import PNNProtocol
 import Testing
 
-@Suite struct DeviceWorkerTests {
-    static func worker(latency: Double = 0, capacity: Int = 4, failAfter: Int? = nil) throws -> DeviceWorker {
+@Suite(.timeLimit(.minutes(1)))
+struct DeviceWorkerTests {
+    static func worker(capacity: Int = 4, failAfter: Int? = nil, gate: Gate? = nil) throws -> DeviceWorker {
         let spec = DeviceSpec(name: "echo0", kind: .echo, shape: ModelShape(inputs: 4, parameters: 0, outputs: 4),
-                              latencySeconds: latency, failAfter: failAfter)
-        let system = try DeviceRegistry.make(spec, logger: Logger(label: "test"))
+                              failAfter: failAfter)
+        let echo = try DeviceRegistry.make(spec, logger: Logger(label: "test"))
+        let system: any PhysicalSystem = gate.map { GatedSystem(inner: echo, gate: $0) } ?? echo
         return DeviceWorker(system: system, configHash: "h", queueCapacity: capacity, leaseIdleSeconds: 60,
                             recorder: nil, metrics: DaemonMetrics(), events: EventHub(), logger: Logger(label: "test"))
+    }
+
+    /// Waits (without a time budget of its own: the suite's limit bounds it) until the worker holds
+    /// `depth` requests, the running one included.
+    static func waitForDepth(_ worker: DeviceWorker, _ depth: Int) async throws {
+        while await worker.summary().queueDepth != depth { try await Task.sleep(for: .milliseconds(1)) }
     }
 
     static let x = Tensor<Float>(uncheckedRows: [1, 2, 3, 4], columns: 4)
@@ -37,14 +45,16 @@ import Testing
     }
 
     @Test func fullQueueAnswersResourceExhaustedAtOnce() async throws {
-        let worker = try Self.worker(latency: 0.3, capacity: 2)
+        let gate = Gate()
+        let worker = try Self.worker(capacity: 2, gate: gate)
         // One running + two queued fill the device; the fourth must be refused, not queued.
         async let r1 = Self.run(worker, Self.c1, id: 1)
-        try await Task.sleep(for: .milliseconds(50))
+        try await Self.waitForDepth(worker, 1)
         async let r2 = Self.run(worker, Self.c1, id: 2)
         async let r3 = Self.run(worker, Self.c1, id: 3)
-        try await Task.sleep(for: .milliseconds(50))
+        try await Self.waitForDepth(worker, 3)
         let refused = await Self.run(worker, Self.c1, id: 4)
+        await gate.open()
         guard case .failure(let error) = refused else {
             Issue.record("expected resourceExhausted, got \(refused)")
             return
@@ -75,14 +85,18 @@ import Testing
     }
 
     @Test func cancelledAndExpiredRequestsLeaveTheQueue() async throws {
-        let worker = try Self.worker(latency: 0.4, capacity: 4)
+        let gate = Gate()
+        let worker = try Self.worker(capacity: 4, gate: gate)
         async let running = Self.run(worker, Self.c1, id: 1)
-        try await Task.sleep(for: .milliseconds(50))
+        try await Self.waitForDepth(worker, 1)
         async let cancelled = Self.run(worker, Self.c1, id: 2)
         async let expired = Self.run(worker, Self.c1, id: 3, deadline: .milliseconds(100))
-        try await Task.sleep(for: .milliseconds(50))
+        try await Self.waitForDepth(worker, 3)
         await worker.cancel(connection: Self.c1, requestID: 2)
-        let (c, e, r) = await (cancelled, expired, running)
+        // The device stays busy until both queued requests have had their answer.
+        let (c, e) = await (cancelled, expired)
+        await gate.open()
+        let r = await running
         guard case .failure(let cancelError) = c, case .failure(let expireError) = e, case .ran = r else {
             Issue.record("unexpected: \(c) \(e) \(r)")
             return
@@ -104,10 +118,13 @@ import Testing
     }
 
     @Test func drainFinishesRunningWorkAndRefusesNewWork() async throws {
-        let worker = try Self.worker(latency: 0.2)
+        let gate = Gate()
+        let worker = try Self.worker(gate: gate)
         async let inFlight = Self.run(worker, Self.c1, id: 1)
-        try await Task.sleep(for: .milliseconds(50))
-        await worker.drain(timeout: .seconds(10))
+        try await Self.waitForDepth(worker, 1)
+        async let drained: Void = worker.drain(timeout: .seconds(600))
+        await gate.open()
+        await drained
         guard case .ran = await inFlight else { Issue.record("in-flight batch must complete"); return }
         guard case .failure(let error) = await Self.run(worker, Self.c1, id: 2) else {
             Issue.record("a drained worker takes no work")

@@ -87,15 +87,18 @@ struct ClientAgainstFakeServerTests {
 
     @Test func aReplyRightBeforeTheDaemonClosesStillArrives() async throws {
         let y = Tensor<Float>(rowVector: [4, 3, 2, 1])
+        // The client sends status only once the server holds the run, so the order is certain.
+        let (received, receivedSink) = AsyncStream.makeStream(of: Void.self)
         try await withFakeServer { connection in
             let run = try await connection.nextRequest()
+            receivedSink.yield()
             _ = try await connection.nextRequest()  // status, left unanswered
             // Answer one of the two, then close at once (as pnnd does when it drains on SIGTERM).
             try await connection.reply(.ran(sampleRunInfo(), output: y), to: run)
         } client: { path in
             let client = try await PNNClient.connect(socketPath: path)
             async let ran = client.run("slow0", input: y, parameters: Tensor([]))
-            try await Task.sleep(for: .milliseconds(50))
+            for await _ in received { break }
             let unanswered = await failure { () async throws(ClientError) in _ = try await client.status() }
             #expect(unanswered?.code == .connection)
             #expect(try await ran.output == y)

@@ -178,9 +178,14 @@ import Testing
     @Test func sigtermFinishesInFlightBatchesAndExitsZero() async throws {
         let harness = try DaemonHarness(config: Self.slowEcho)
         let client = try await harness.client()
+        let watcher = try await harness.client()
         let x = Tensor<Float>(uncheckedRows: [4, 3, 2, 1], columns: 4)
         async let reply = client.run("slow0", input: x, parameters: Tensor([]))
-        try await Task.sleep(for: .milliseconds(300))
+        // SIGTERM only once the batch is on the device (polled, not guessed with a sleep).
+        while try await watcher.devices().first(where: { $0.name == "slow0" })?.queueDepth != 1 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        await watcher.close()
         harness.daemon.send(SIGTERM)
         let (y, _) = try await reply
         #expect(y == x, "the batch in flight at SIGTERM completes and is answered")
@@ -232,16 +237,20 @@ import Testing
             acknowledged[info.sequence] = y
         }
         // More requests in flight while the daemon is killed: some may be lost, none acknowledged.
+        // The kill comes after the first of them is acknowledged, so the check below always has some.
+        let (firstAck, firstAckSink) = AsyncStream.makeStream(of: Void.self)
         let background = Task {
             var more: [UInt64: Tensor<Float>] = [:]
-            for i in 0 ..< 200 {
+            for i in 0 ..< 100_000 {
                 let x = Tensor<Float>.random(rows: 4, columns: 196, in: 0 ... 1, seed: UInt64(2000 + i))
                 guard let (y, info) = try? await client.run("mech0", input: x, parameters: theta) else { break }
                 more[info.sequence] = y
+                firstAckSink.yield()
             }
+            firstAckSink.finish()
             return more
         }
-        try await Task.sleep(for: .milliseconds(150))
+        for await _ in firstAck { break }
         let end = harness.daemon.stop(signal: SIGKILL)
         #expect(!end.exited)
         acknowledged.merge(await background.value) { a, _ in a }
