@@ -14,7 +14,14 @@ public struct Network: Sendable {
 
     public var inputCount: Int { layers.first?.inputCount ?? 0 }
     public var outputCount: Int { layers.last?.outputCount ?? 0 }
-    public var physicalLayers: [PhysicalLayer] { layers.compactMap { $0 as? PhysicalLayer } }
+    /// Every physical layer, the channels of a `Parallel` included.
+    public var physicalLayers: [PhysicalLayer] { layers.flatMap(Self.physicalLayers(in:)) }
+
+    static func physicalLayers(in layer: any Layer) -> [PhysicalLayer] {
+        if let physical = layer as? PhysicalLayer { return [physical] }
+        if let parallel = layer as? Parallel { return parallel.branches.flatMap(physicalLayers(in:)) }
+        return []
+    }
 
     /// Seeded starting parameters, projected into their ranges.
     public func initialParameters(seed: UInt64) -> [[Double]] {

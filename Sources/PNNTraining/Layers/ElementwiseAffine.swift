@@ -18,6 +18,10 @@ public struct ElementwiseAffine: Layer {
         /// Each feature to zero mean and this deviation with its own gain (deviations floored at 10 %
         /// of the largest, so a bin that happened to be quiet in the sample cannot get a huge gain).
         case standardizeEach(Double)
+        /// Each feature to mean `center` and deviation `deviation` with its own gain (floored as in
+        /// `standardizeEach`): a drive whose sample has heavy tails (a linear mix of SHG intensities)
+        /// would, mapped by its extremes onto the range, leave nearly every sample in a sliver of it.
+        case centered(Double, deviation: Double)
     }
 
     public let name: String
@@ -48,7 +52,8 @@ public struct ElementwiseAffine: Layer {
         switch calibration {
         case .none: offsetScale = 1
         case .range(let target): offsetScale = target.upperBound - target.lowerBound
-        case .standardize(let deviation), .standardizeEach(let deviation): offsetScale = deviation
+        case .standardize(let deviation), .standardizeEach(let deviation), .centered(_, let deviation):
+            offsetScale = deviation
         }
         return gains.map { min(max($0, floor), ceiling) } + Array(repeating: offsetScale, count: width)
     }
@@ -84,7 +89,7 @@ public struct ElementwiseAffine: Layer {
                 p[n + i] = (target.lowerBound + target.upperBound) / 2 - scale * (lows[i] + highs[i]) / 2
             }
             return p
-        case .standardize(let deviation), .standardizeEach(let deviation):
+        case .standardize(let deviation), .standardizeEach(let deviation), .centered(_, let deviation):
             var p = [Double](repeating: 0, count: 2 * n)
             var means = [Double](repeating: 0, count: n), deviations = [Double](repeating: 0, count: n)
             for i in 0 ..< n {
@@ -104,13 +109,16 @@ public struct ElementwiseAffine: Layer {
             let largest = deviations.max() ?? rms
             for i in 0 ..< n {
                 let scale: Double
-                if case .standardizeEach = calibration {
+                var center = 0.0
+                switch calibration {
+                case .standardizeEach: scale = deviation / max(deviations[i], 0.1 * largest)
+                case .centered(let mid, _):
                     scale = deviation / max(deviations[i], 0.1 * largest)
-                } else {
-                    scale = deviation / rms
+                    center = mid
+                default: scale = deviation / rms
                 }
                 p[i] = scale
-                p[n + i] = -scale * means[i]
+                p[n + i] = center - scale * means[i]
             }
             return p
         }

@@ -80,13 +80,16 @@ public enum RunReport {
                                                      classNames: classNames, counts: result.test.confusion).svg())
         // Response of the first physical layer to the first test sample, measured and predicted.
         let network = result.deviceNetwork
-        if let index = network.layers.firstIndex(where: { $0 is PhysicalLayer }),
-           let layer = network.layers[index] as? PhysicalLayer, test.count > 0 {
+        // (The first channel when the layer is a `Parallel` bank of channels.)
+        if let index = network.layers.firstIndex(where: { !Network.physicalLayers(in: $0).isEmpty }), test.count > 0 {
+            let stage = network.layers[index]
+            let layer = Network.physicalLayers(in: stage)[0]
             let tape = try await network.forward(test.prefix(1).features, parameters: result.parameters)
-            let drive = layer.clamped(tape.activations[index])
-            let predicted = try layer.twin.predict(drive, result.parameters[index])
+            let drive = layer.clamped(tape.activations[index].columns(0 ..< layer.inputCount))
+            let measured = tape.activations[index + 1].columns(0 ..< layer.outputCount)
+            let predicted = try layer.twin.predict(drive, Array(result.parameters[index].prefix(layer.parameterCount)))
             try put("response.svg", response("\(layer.name), first test sample", drive: drive.scalars,
-                                             measured: tape.activations[index + 1].scalars, twin: predicted.scalars))
+                                             measured: measured.scalars, twin: predicted.scalars))
         }
         var summary = result.summary
         summary.outputDirectory = directory
