@@ -149,7 +149,7 @@ let package = Package(
         .testTarget(name: "PNNRecorderTests", dependencies: ["PNNRecorder", "PNNCore"]),
         .testTarget(name: "PNNSystemdTests", dependencies: ["PNNSystemd", "PNNTestSupport"]),
         .testTarget(name: "PNNConfigTests", dependencies: ["PNNConfig", "PNNDevices"]),
-        .testTarget(name: "PNNDaemonTests", dependencies: ["PNNDaemon", "PNNProtocol", "PNNDevices", "PNNPhysics", "PNNCore"]),
+        .testTarget(name: "PNNDaemonTests", dependencies: ["PNNDaemon", "PNNProtocol", "PNNDevices", "PNNPhysics", "PNNCore", "PNNRecorder"]),
         .testTarget(
             name: "PNNIntegrationTests",
             dependencies: [

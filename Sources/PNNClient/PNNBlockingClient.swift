@@ -134,6 +134,25 @@ public final class PNNBlockingClient: Sendable {
         return (output, info)
     }
 
+    /// Several measurements on one device, pipelined: all requests go out before the first reply is
+    /// read, and pnnd runs them in this order. For independent batches — the channels of a wide
+    /// physical layer — this hides the round trip and the recording of one behind the next. The
+    /// requests' total size should stay within the socket buffers (a few MiB).
+    public func run(_ device: String, batches: [(input: Tensor<Float>, parameters: Tensor<Float>)],
+                    deadline: Duration? = nil) throws(ClientError) -> [(output: Tensor<Float>, info: RunInfo)] {
+        let milliseconds = try PNNClient.milliseconds(deadline)
+        let requests = batches.map { Request.run(device: device, input: $0.input, parameters: $0.parameters) }
+        let responses = try connection.withLock { (connection: inout Connection) throws(ClientError) -> [Response] in
+            try connection.exchangeAll(requests, deadlineMilliseconds: milliseconds)
+        }
+        var results: [(output: Tensor<Float>, info: RunInfo)] = []
+        for response in responses {
+            guard case .ran(let info, let output) = response else { throw PNNClient.unexpected(response, to: "run") }
+            results.append((output, info))
+        }
+        return results
+    }
+
     /// `samples` random probes within the device's limits, recorded by the daemon for twin fitting.
     public func calibrate(_ device: String, samples: Int, seed: UInt64? = nil, deadline: Duration? = nil)
         throws(ClientError) -> (input: Tensor<Float>, parameters: Tensor<Float>, output: Tensor<Float>, info: CalibrationInfo)
@@ -205,6 +224,23 @@ private struct Connection: ~Copyable {
     }
 
     mutating func exchange(_ request: Request, deadlineMilliseconds: Int?) throws(ClientError) -> Response {
+        let id = try submit(request, deadlineMilliseconds: deadlineMilliseconds)
+        return try awaitReplies(to: [(id, request.operation)])[0]
+    }
+
+    /// Sends every request before reading any reply (pipelining: pnnd decodes and queues the next while
+    /// it works on the first), then returns the replies in request order. Every reply is read even when
+    /// one is an error, so the connection stays in step; the first error is then thrown.
+    mutating func exchangeAll(_ requests: [Request], deadlineMilliseconds: Int?) throws(ClientError) -> [Response] {
+        var ids: [(UInt64, String)] = []
+        for request in requests {
+            ids.append((try submit(request, deadlineMilliseconds: deadlineMilliseconds), request.operation))
+        }
+        return try awaitReplies(to: ids)
+    }
+
+    /// Frames and sends one request; returns its id.
+    private mutating func submit(_ request: Request, deadlineMilliseconds: Int?) throws(ClientError) -> UInt64 {
         if let terminalError { throw terminalError }
         let id = nextID
         nextID = nextID == .max ? 1 : nextID + 1
@@ -224,8 +260,15 @@ private struct Connection: ~Copyable {
         var metadataBytes = metadata
         head.writeBuffer(&metadataBytes)
         try send(head, tensors)
+        return id
+    }
 
-        while true {
+    /// Reads frames until every request in `outstanding` (id, operation) has its reply, in any order.
+    private mutating func awaitReplies(to outstanding: [(id: UInt64, operation: String)]) throws(ClientError) -> [Response] {
+        var replies = [Response?](repeating: nil, count: outstanding.count)
+        var remaining = outstanding.count
+        var firstError: ClientError?
+        while remaining > 0 {
             let received = try receive()
             switch received.header.kind {
             case .event:
@@ -240,22 +283,30 @@ private struct Connection: ~Copyable {
                 }
                 _ = fail(ClientError(.connection, "connection to pnnd closed after a connection-level error: \(error)"))
                 throw error
-            case .response where received.header.requestID == id:
-                let response: Response
-                do {
-                    response = try received.response()
-                } catch {
-                    throw ClientError(.protocolViolation, "undecodable reply to '\(request.operation)': \(error.message)")
-                }
-                if case .failure(let error) = response { throw .server(error) }
-                return response
             case .response:
-                throw fail(ClientError(.protocolViolation,
-                                       "pnnd answered request \(received.header.requestID), but only \(id) was outstanding"))
+                guard let index = outstanding.firstIndex(where: { $0.id == received.header.requestID }),
+                      replies[index] == nil else {
+                    throw fail(ClientError(.protocolViolation,
+                                           "pnnd answered request \(received.header.requestID), which was not outstanding"))
+                }
+                remaining -= 1
+                do {
+                    let response = try received.response()
+                    replies[index] = response
+                    if case .failure(let error) = response, firstError == nil { firstError = .server(error) }
+                } catch {
+                    replies[index] = .failure(ProtocolError(.internal, "undecodable"))
+                    if firstError == nil {
+                        firstError = ClientError(.protocolViolation,
+                                                 "undecodable reply to '\(outstanding[index].operation)': \(error.message)")
+                    }
+                }
             case .request, .cancel:
                 throw fail(ClientError(.protocolViolation, "pnnd sent a \(received.header.kind) frame, which only clients send"))
             }
         }
+        if let firstError { throw firstError }
+        return replies.compactMap { $0 }
     }
 
     // MARK: Sending

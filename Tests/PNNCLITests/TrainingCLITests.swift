@@ -24,6 +24,25 @@ import Testing
         #expect(eval.stdout.contains("\"testSamples\" : 49"))
     }
 
+    @Test func channelsThroughPnndTrainExactlyAsInProcess() throws {
+        // mnist-shg-hybrid plays shg0 8 times per layer; through the embedded pnnd those plays are
+        // pipelined. Same seed, same device: the trained network must come out bit for bit the same.
+        let sandbox = try Sandbox()
+        var checkpoints: [[[Double]]] = []
+        for source in ["--simulate", "--in-process"] {
+            let out = "run\(checkpoints.count)"
+            let result = try sandbox.pnn("train", "mnist-shg-hybrid", source, "--subset", "256", "--test-subset", "64",
+                                         "--epochs", "1", "--no-baseline", "--json", "--out", out)
+            #expect(result.status == 0, "\(result.stderr)")
+            let checkpoint = try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: sandbox.path("\(out)/checkpoint.json")))) as? [String: Any]
+            let layers = checkpoint?["layers"] as? [[String: Any]] ?? []
+            checkpoints.append(layers.map { $0["values"] as? [Double] ?? [] })
+        }
+        #expect(!checkpoints[0].isEmpty)
+        #expect(checkpoints[0] == checkpoints[1])
+    }
+
     @Test func unknownExperiment() throws {
         try Sandbox().pnn("train", "mnist-banana", "--in-process").expectFailure(64, mentioning: ["mnist-banana", "vowels-shg"])
     }

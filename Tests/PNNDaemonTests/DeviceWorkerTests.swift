@@ -1,9 +1,11 @@
+import Foundation
 import Logging
 import PNNCore
 @testable import PNNDaemon
 import PNNDevices
 import PNNPhysics
 import PNNProtocol
+import PNNRecorder
 import Testing
 
 @Suite(.timeLimit(.minutes(1)))
@@ -63,6 +65,45 @@ struct DeviceWorkerTests {
         for response in await [r1, r2, r3] {
             guard case .ran = response else { Issue.record("queued run failed: \(response)"); continue }
         }
+    }
+
+    @Test func pipelinedRunsAreAllRecordedInTheirOrder() async throws {
+        // The device moves on to the next batch while the previous record is written: records must
+        // still reach the store in sequence order, each with its own data, before its reply.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pnn-worker-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let recorder = try Recorder(directory: directory)
+        let recording = RecordingQueue(recorder)
+        let gate = Gate()
+        let spec = DeviceSpec(name: "echo0", kind: .echo, shape: ModelShape(inputs: 4, parameters: 0, outputs: 4))
+        let system = GatedSystem(inner: try DeviceRegistry.make(spec, logger: Logger(label: "test")), gate: gate)
+        let worker = DeviceWorker(system: system, configHash: "h", queueCapacity: 16, leaseIdleSeconds: 60,
+                                  recorder: recording, metrics: DaemonMetrics(), events: EventHub(), logger: Logger(label: "test"))
+        let count = 8
+        let replies = await withTaskGroup(of: (Int, Response).self) { group in
+            for i in 0 ..< count {
+                let x = Tensor<Float>(uncheckedRows: [Float(i), 1, 2, 3], columns: 4)
+                group.addTask {
+                    (i, await worker.submit(connection: Self.c1, requestID: UInt64(i + 1),
+                                            work: .run(input: x, parameters: Tensor([])), deadline: .now + .seconds(60)))
+                }
+                try? await Self.waitForDepth(worker, i + 1)
+            }
+            await gate.open()
+            return await group.reduce(into: [Int: Response]()) { $0[$1.0] = $1.1 }
+        }
+        for i in 0 ..< count {
+            guard case .ran(let info, let y)? = replies[i] else { Issue.record("run \(i): \(String(describing: replies[i]))"); continue }
+            #expect(info.sequence == UInt64(i + 1), "queued in order, measured in order")
+            #expect(y.scalars[0] == Float(i))
+        }
+        await worker.drain(timeout: .seconds(60))
+        await recording.close()
+        let stored = try Recorder(directory: directory)
+        defer { stored.close() }
+        let records = try stored.records(device: "echo0")
+        #expect(records.map(\.sequence) == (1 ... UInt64(count)).map { $0 })
+        #expect(records.map { $0.input.scalars[0] } == (0 ..< count).map(Float.init))
     }
 
     @Test func leaseBlocksOtherConnectionsUntilItsConnectionCloses() async throws {

@@ -400,6 +400,42 @@ struct BlockingClientAgainstFakeServerTests {
         }
     }
 
+    @Test func pipelinedRunsGoOutTogetherAndRepliesFindTheirBatch() async throws {
+        let inputs = (0 ..< 3).map { Tensor<Float>(rowVector: [Float($0), 1]) }
+        try await withFakeServer { connection in
+            // All three requests arrive before any reply is sent; the replies go back in reverse order.
+            var requests: [RequestEnvelope] = []
+            for _ in 0 ..< 3 { requests.append(try await connection.nextRequest()) }
+            for request in requests.reversed() {
+                guard case .run(_, let x, _) = request.request else { Issue.record("expected run"); continue }
+                try await connection.reply(.ran(sampleRunInfo(), output: Tensor(rowVector: [10 * x.scalars[0]])), to: request)
+            }
+            // A failing batch among pipelined ones: every reply is still read, then the error thrown.
+            var more: [RequestEnvelope] = []
+            for _ in 0 ..< 2 { more.append(try await connection.nextRequest()) }
+            try await connection.reply(.failure(ProtocolError(.invalidArgument, "drive out of range")), to: more[0])
+            try await connection.reply(.ran(sampleRunInfo(), output: Tensor(rowVector: [1])), to: more[1])
+            let status = try await connection.nextRequest()
+            try await connection.reply(.status(sampleStatus()), to: status)
+            try await connection.drainUntilClosed()
+        } client: { path in
+            try await onThread {
+                let client = try PNNBlockingClient.connect(socketPath: path)
+                let replies = try client.run("mech0", batches: inputs.map { (input: $0, parameters: Tensor([])) })
+                #expect(replies.map { $0.output.scalars } == [[0], [10], [20]])
+                do {
+                    _ = try client.run("mech0", batches: Array(inputs.prefix(2)).map { (input: $0, parameters: Tensor([])) })
+                    Issue.record("the failed batch must throw")
+                } catch {
+                    #expect((error as? ClientError)?.serverError?.code == .invalidArgument)
+                }
+                // The connection is still in step.
+                #expect(try client.status() == sampleStatus())
+                client.close()
+            }
+        }
+    }
+
     @Test func largeRepliesArriveIntactWhateverTheirTensors() async throws {
         // Payloads from 64 KiB on are read straight into the tensor (one tensor) or split (several).
         let y = sampleTensor(rows: 4096, columns: 64, seed: 1)

@@ -71,6 +71,31 @@ import Testing
         #expect(throws: TrainingError.self) { _ = try Parallel(name: "empty", branches: []) }
     }
 
+    @Test func channelsOnOneNoisyDeviceReadAsIfMeasuredOneByOne() async throws {
+        // Channels sharing a backend are measured as one sequence (pipelined through pnnd); a gapped,
+        // noisy simulator must give the same readings as the channels measured in turn.
+        let model = try ModelCatalog.make(.shg, shape: ModelShape(inputs: 4, parameters: 2, outputs: 3))
+        func device() throws -> SimulatorBackend {
+            SimulatorBackend(simulator: try Simulator(model: model, gap: .default, seed: 9),
+                             limits: DriveLimits(minimum: 0, maximum: 1))
+        }
+        let shared = try device()
+        let twin = PhysicsTwin(model: model)
+        let bank = try Parallel(name: "bank", branches: [
+            try PhysicalLayer(name: "c1", backend: shared, twin: twin), try PhysicalLayer(name: "c2", backend: shared, twin: twin),
+        ])
+        #expect(bank.sharedDeviceChannels?.count == 2)
+        let x = Tensor(uncheckedRows: [0.1, 0.5, 0.9, 0.3, 0.7, 0.2, 0.4, 0.6], columns: 8)
+        let p = [0.2, 0.8, 0.6, 0.4]
+        let y = try await bank.forward(x, parameters: p)
+        let separate = try device()
+        let one = try PhysicalLayer(name: "one", backend: separate, twin: twin)
+        let y1 = try await one.forward(x.columns(0 ..< 4), parameters: [0.2, 0.8])
+        let y2 = try await one.forward(x.columns(4 ..< 8), parameters: [0.6, 0.4])
+        #expect(y == Tensor(concatenatingColumns: [y1, y2]))
+        #expect(shared.calls == 2)
+    }
+
     @Test func columnBlocksRoundTrip() {
         let t = Tensor(uncheckedRows: (0 ..< 12).map(Double.init), columns: 4)
         #expect(t.columns(1 ..< 3).scalars == [1, 2, 5, 6, 9, 10])

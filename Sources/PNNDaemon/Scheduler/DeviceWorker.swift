@@ -9,6 +9,11 @@ import PNNRecorder
 /// Devices run concurrently (one worker each); within a device, batches run one at a time in arrival
 /// order. A job's deadline bounds how long it may wait in the queue; a batch that has started always
 /// completes (a physical measurement cannot be taken back) and is recorded before it is answered.
+///
+/// The device is handed to the next batch as soon as a measurement is taken, while its record is
+/// still being made durable: a client that pipelines (the channels of a wide physical layer) gets the
+/// fsync of one batch overlapped with the measurement of the next, and every reply still waits for
+/// its own record. Records are queued in measurement order, so the store stays in sequence order.
 actor DeviceWorker {
     let name: String
     let description: DeviceDescription
@@ -25,7 +30,10 @@ actor DeviceWorker {
 
     private var lease = LeaseState()
     private var pending: [Job] = []
+    /// A job holds the device (from taking it off the queue until its measurement is taken).
     private var processing = false
+    /// Measurements taken whose records are not yet durable (their replies wait for them).
+    private var committing = 0
     private var accepting = true
     private var state: DeviceStateName = .ready
     private var sequence: UInt64
@@ -109,9 +117,7 @@ actor DeviceWorker {
         if !processing {
             // Idle device: run in the caller's task — no queue, no extra task, nothing to expire.
             processing = true
-            let response = await execute(work, enqueuedAt: .now)
-            finishProcessing()
-            return response
+            return await execute(work, enqueuedAt: .now)
         }
         return await withCheckedContinuation { continuation in
             let job = Job(connection: connection, requestID: requestID, work: work,
@@ -146,7 +152,7 @@ actor DeviceWorker {
     /// Stops taking work, lets queued and running batches finish for up to `timeout`, then fails the rest.
     func drain(timeout: Duration) async {
         accepting = false
-        if processing || !pending.isEmpty {
+        if !isIdle {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.waitUntilIdle() }
                 group.addTask { try? await Task.sleep(for: timeout) }
@@ -168,9 +174,17 @@ actor DeviceWorker {
         gauges.setState(.closed)
     }
 
+    private var isIdle: Bool { !processing && pending.isEmpty && committing == 0 }
+
     private func waitUntilIdle() async {
-        if !processing && pending.isEmpty { return }
+        if isIdle { return }
         await withCheckedContinuation { drained.append($0) }
+    }
+
+    private func resumeDrainWaitersIfIdle() {
+        guard isIdle else { return }
+        for waiter in drained { waiter.resume() }
+        drained.removeAll()
     }
 
     /// One timer per device, armed for the earliest deadline in the queue (not one task per request:
@@ -201,69 +215,100 @@ actor DeviceWorker {
         armDeadlines()
     }
 
-    /// The device finished a batch: hand the queue to a task of its own, or go idle.
-    private func finishProcessing() {
-        if pending.isEmpty {
+    /// The current job is done with the device: the next queued job gets it (in a task of its own,
+    /// so this job can go on waiting for its record), or the device goes idle.
+    private func releaseDevice() {
+        guard !pending.isEmpty else {
             processing = false
-            for waiter in drained { waiter.resume() }
-            drained.removeAll()
-        } else {
-            Task { await self.processQueue() }
+            resumeDrainWaitersIfIdle()
+            return
         }
+        let job = pending.removeFirst()
+        gauges.setQueueDepth(pending.count)
+        Task { job.finish(await self.execute(job.work, enqueuedAt: job.enqueuedAt)) }
     }
 
-    private func processQueue() async {
-        while !pending.isEmpty {
-            let job = pending.removeFirst()
-            gauges.setQueueDepth(pending.count)
-            let response = await execute(job.work, enqueuedAt: job.enqueuedAt)
-            job.finish(response)
-        }
-        finishProcessing()
-    }
-
+    /// Runs `work` on the device (which this job holds) and releases the device once the measurement
+    /// is taken; the reply waits for the record.
     private func execute(_ work: Job.Work, enqueuedAt: ContinuousClock.Instant) async -> Response {
         let queued = (ContinuousClock.now - enqueuedAt).seconds
         switch work {
         case .run(let input, let parameters):
-            switch await measure(input: input, parameters: parameters, kind: "run") {
-            case .success(let (output, record)):
+            let taken = await take(input: input, parameters: parameters, kind: "run")
+            // The record is queued before the next job can take a measurement, so the store stays in
+            // sequence order; then the device moves on while this record becomes durable.
+            let durable = taken.map { commit($0.record) }
+            let state = self.state
+            releaseDevice()
+            switch (taken, durable) {
+            case (.success(let (output, record)), .success(let commit)):
+                if let error = await commit.value { return .failure(error) }
                 return .ran(RunInfo(device: name, sequence: record.sequence, queuedSeconds: queued,
                                     deviceSeconds: record.finishedAt - record.startedAt, startedAt: record.startedAt,
                                     state: state, configHash: configHash), output: output)
-            case .failure(let error):
+            case (.failure(let error), _), (_, .failure(let error)):
                 return .failure(error)
             }
         case .calibrate(let samples, let seed):
-            var inputs: [Float] = [], thetas: [Float] = [], outputs: [Float] = []
-            var sequences: [UInt64] = []
-            for batch in CalibrationProbes.make(for: description, samples: samples, seed: seed) {
-                switch await measure(input: batch.input, parameters: batch.parameters, kind: "calibrate") {
-                case .success(let (output, record)):
-                    inputs += batch.input.scalars
-                    outputs += output.scalars
-                    for _ in 0 ..< batch.input.shape[0] { thetas += batch.parameters.scalars }
-                    sequences.append(record.sequence)
-                case .failure(let error):
-                    return .failure(error)
-                }
-            }
-            let info = CalibrationInfo(device: name, samples: samples, sequences: sequences, seed: seed)
-            do {
-                return .calibrated(info,
-                                   input: try Tensor(shape: [samples, description.inputs], scalars: inputs),
-                                   parameters: try Tensor(shape: [samples, description.parameters], scalars: thetas),
-                                   output: try Tensor(shape: [samples, description.outputs], scalars: outputs))
-            } catch {
-                // The device returned outputs of another width than it describes.
-                return .failure(ProtocolError(.internal, "\(name): calibration data does not fit its shape: \(error)"))
-            }
+            let response = await calibrate(samples: samples, seed: seed)
+            releaseDevice()
+            return response
         }
     }
 
-    /// One batch on the device, recorded durably before it is reported.
-    private func measure(input: Tensor<Float>, parameters: Tensor<Float>, kind: String)
-        async -> Result<(Tensor<Float>, BatchRecord), ProtocolError> {
+    /// Many probe batches, each recorded before the next is taken (calibration is rare and long; its
+    /// one reply carries them all).
+    private func calibrate(samples: Int, seed: UInt64) async -> Response {
+        var inputs: [Float] = [], thetas: [Float] = [], outputs: [Float] = []
+        var sequences: [UInt64] = []
+        for batch in CalibrationProbes.make(for: description, samples: samples, seed: seed) {
+            switch await take(input: batch.input, parameters: batch.parameters, kind: "calibrate") {
+            case .success(let (output, record)):
+                if let error = await commit(record).value { return .failure(error) }
+                inputs += batch.input.scalars
+                outputs += output.scalars
+                for _ in 0 ..< batch.input.shape[0] { thetas += batch.parameters.scalars }
+                sequences.append(record.sequence)
+            case .failure(let error):
+                return .failure(error)
+            }
+        }
+        let info = CalibrationInfo(device: name, samples: samples, sequences: sequences, seed: seed)
+        do {
+            return .calibrated(info,
+                               input: try Tensor(shape: [samples, description.inputs], scalars: inputs),
+                               parameters: try Tensor(shape: [samples, description.parameters], scalars: thetas),
+                               output: try Tensor(shape: [samples, description.outputs], scalars: outputs))
+        } catch {
+            // The device returned outputs of another width than it describes.
+            return .failure(ProtocolError(.internal, "\(name): calibration data does not fit its shape: \(error)"))
+        }
+    }
+
+    /// Queues `record` on the recorder now (synchronously, so records are written in the order they
+    /// were taken) and returns what finishes once it is durable: nil, or the error to answer with —
+    /// unrecorded data is never acknowledged, the client gets an error and may retry.
+    private func commit(_ record: BatchRecord) -> Task<ProtocolError?, Never> {
+        guard let recorder else { return Task { nil } }
+        committing += 1
+        let appended = recorder.enqueue(record)
+        return Task {
+            let result = await appended.value
+            self.committed()
+            guard case .failure(let error) = result else { return nil }
+            self.logger.error("recording failed", metadata: ["pnn.error": "\(error)"])
+            return ProtocolError(.unavailable, "measurement taken but could not be recorded: \(error)")
+        }
+    }
+
+    private func committed() {
+        committing -= 1
+        resumeDrainWaitersIfIdle()
+    }
+
+    /// One batch on the device and the record describing it (not yet stored: see `commit`).
+    private func take(input: Tensor<Float>, parameters: Tensor<Float>, kind: String)
+        async -> Result<(output: Tensor<Float>, record: BatchRecord), ProtocolError> {
         lastHealthyState = state
         state = .busy
         gauges.setState(.busy)
@@ -299,13 +344,6 @@ actor DeviceWorker {
         let record = BatchRecord(device: name, sequence: sequence, startedAt: started, finishedAt: finished,
                                  configHash: configHash, kind: kind, input: input, parameters: parameters,
                                  output: output)
-        do {
-            try await recorder?.append(record)
-        } catch {
-            // Unrecorded data is never acknowledged: the client gets an error and may retry.
-            logger.error("recording failed", metadata: ["pnn.error": "\(error)"])
-            return .failure(ProtocolError(.unavailable, "measurement taken but could not be recorded: \(error)"))
-        }
         return .success((output, record))
     }
 

@@ -9,13 +9,18 @@ final class RecordingQueue: Sendable {
 
     init(_ recorder: Recorder) { self.recorder = recorder }
 
-    func append(_ record: BatchRecord) async throws(RecorderError) {
-        let result: Result<Void, RecorderError> = await withCheckedContinuation { continuation in
-            queue.async {
-                continuation.resume(returning: Result { () throws(RecorderError) in try self.recorder.append(record) })
-            }
+    /// Queues the append at once — appends are written in the order of these calls — and returns a task
+    /// that completes when the record is durable (or failed).
+    func enqueue(_ record: BatchRecord) -> Task<Result<Void, RecorderError>, Never> {
+        let (done, finish) = AsyncStream.makeStream(of: Result<Void, RecorderError>.self, bufferingPolicy: .unbounded)
+        queue.async {
+            finish.yield(Result { () throws(RecorderError) in try self.recorder.append(record) })
+            finish.finish()
         }
-        try result.get()
+        return Task {
+            for await result in done { return result }
+            return .failure(RecorderError(.closed, "the recorder stopped before storing the record"))
+        }
     }
 
     func lastSequence(device: String) -> UInt64? { recorder.lastSequence(device: device) }

@@ -61,4 +61,19 @@ public final class DaemonBackend: PhysicalBackend {
             throw TrainingError(.device, "\(device): \(error.message)")
         }
     }
+
+    /// Pipelined: every request is on the socket before the first reply is read, so pnnd measures the
+    /// next batch while it records the previous one and the client's wake-ups overlap device time.
+    public func measure(batches: [(x: Tensor<Double>, theta: [Double])]) async throws(TrainingError) -> [Tensor<Double>] {
+        if batches.count == 1 { return [try await measure(batches[0].x, batches[0].theta)] }
+        do {
+            let replies = try client.run(device, batches: batches.map {
+                (input: $0.x.converted(to: Float.self), parameters: Tensor($0.theta).converted(to: Float.self))
+            })
+            for batch in batches { counter.record(samples: batch.x.shape[0]) }
+            return replies.map { $0.output.converted(to: Double.self) }
+        } catch {
+            throw TrainingError(.device, "\(device): \(error.message)")
+        }
+    }
 }

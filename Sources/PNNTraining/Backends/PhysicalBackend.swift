@@ -4,7 +4,10 @@ import Synchronization
 
 /// Where a physical layer's forward pass happens: the device through pnnd (the normal path), an
 /// in-process simulator (tests, benchmarks), or a twin (in-silico training).
-public protocol PhysicalBackend: Sendable {
+///
+/// Backends are reference types: the channels of a wide layer share one, and `Parallel` recognises
+/// that by identity to pipeline their measurements.
+public protocol PhysicalBackend: AnyObject, Sendable {
     /// Human-readable origin of the measurements ("pnnd:/run/pnn/pnnd.sock/shg0", "simulator", …).
     var label: String { get }
     var shape: ModelShape { get }
@@ -12,8 +15,19 @@ public protocol PhysicalBackend: Sendable {
     var limits: DriveLimits { get }
     /// y [B×M] measured for x [B×N] at θ [P].
     func measure(_ x: Tensor<Double>, _ theta: [Double]) async throws(TrainingError) -> Tensor<Double>
+    /// Several independent measurements, taken in this order (so a noisy device gives the same
+    /// readings as one `measure` after another); a backend may overlap their transport.
+    func measure(batches: [(x: Tensor<Double>, theta: [Double])]) async throws(TrainingError) -> [Tensor<Double>]
     /// Measurements made so far (each one batch).
     var calls: Int { get }
+}
+
+extension PhysicalBackend {
+    public func measure(batches: [(x: Tensor<Double>, theta: [Double])]) async throws(TrainingError) -> [Tensor<Double>] {
+        var outputs: [Tensor<Double>] = []
+        for batch in batches { outputs.append(try await measure(batch.x, batch.theta)) }
+        return outputs
+    }
 }
 
 /// Counts calls and samples from any thread without an actor hop (backends are shared by layers).

@@ -10,6 +10,8 @@ import PNNCore
 ///
 /// Branches run one after another, never concurrently: a noisy device's readings depend on the order
 /// of its measurements, and seeded runs must give the same parameters through pnnd and in process.
+/// Physical channels on one device are still sent together (`PhysicalBackend.measure(batches:)`,
+/// pipelined through pnnd), in channel order.
 public struct Parallel: Layer {
     public let name: String
     public let branches: [any Layer]
@@ -27,6 +29,15 @@ public struct Parallel: Layer {
         parameterOffsets = branches.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.parameterCount) }
     }
 
+    /// The branches, when all are physical layers on one backend: their measurements then go out as
+    /// one pipelined sequence (same order, same readings).
+    var sharedDeviceChannels: [PhysicalLayer]? {
+        let channels = branches.compactMap { $0 as? PhysicalLayer }
+        guard channels.count == branches.count, channels.count > 1,
+              channels.allSatisfy({ $0.backend === channels[0].backend }) else { return nil }
+        return channels
+    }
+
     public var inputCount: Int { inputOffsets[branches.count] }
     public var outputCount: Int { outputOffsets[branches.count] }
     public var parameterCount: Int { parameterOffsets[branches.count] }
@@ -42,6 +53,12 @@ public struct Parallel: Layer {
     public func forward(_ x: Tensor<Double>, parameters p: [Double]) async throws(TrainingError) -> Tensor<Double> {
         try checkInput(x)
         try checkParameters(p)
+        if let channels = sharedDeviceChannels {
+            let inputs = branches.indices.map { x.columns(inputOffsets[$0] ..< inputOffsets[$0 + 1]) }
+            let thetas = branches.indices.map { parameterSlice(p, $0) }
+            return Tensor(concatenatingColumns: try await PhysicalLayer.forward(channels: channels, inputs: inputs,
+                                                                                 parameters: thetas))
+        }
         var parts: [Tensor<Double>] = []
         parts.reserveCapacity(branches.count)
         for (k, branch) in branches.enumerated() {

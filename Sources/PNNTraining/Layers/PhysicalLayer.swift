@@ -73,9 +73,34 @@ public struct PhysicalLayer: Layer {
     public func forward(_ x: Tensor<Double>, parameters theta: [Double]) async throws(TrainingError) -> Tensor<Double> {
         try checkInput(x)
         try checkParameters(theta)
-        let y = try await backend.measure(clamped(x), theta)
-        guard y.shape == [x.shape[0], outputCount] else {
-            throw TrainingError(.device, "\(name): \(backend.label) returned \(y.shape), expected [\(x.shape[0])×\(outputCount)]")
+        return try checkReading(await backend.measure(clamped(x), theta), batch: x.shape[0])
+    }
+
+    /// Several channels on one backend (`channels[k].backend === channels[0].backend`), measured as one
+    /// pipelined sequence in channel order: the same readings as channel by channel, less waiting.
+    static func forward(channels: [PhysicalLayer], inputs: [Tensor<Double>], parameters: [[Double]])
+        async throws(TrainingError) -> [Tensor<Double>]
+    {
+        var batches: [(x: Tensor<Double>, theta: [Double])] = []
+        for (k, channel) in channels.enumerated() {
+            try channel.checkInput(inputs[k])
+            try channel.checkParameters(parameters[k])
+            batches.append((channel.clamped(inputs[k]), parameters[k]))
+        }
+        let readings = try await channels[0].backend.measure(batches: batches)
+        guard readings.count == channels.count else {
+            throw TrainingError(.device, "\(channels[0].backend.label) returned \(readings.count) readings for \(channels.count) batches")
+        }
+        var outputs: [Tensor<Double>] = []
+        for (k, channel) in channels.enumerated() {
+            outputs.append(try channel.checkReading(readings[k], batch: inputs[k].shape[0]))
+        }
+        return outputs
+    }
+
+    private func checkReading(_ y: Tensor<Double>, batch: Int) throws(TrainingError) -> Tensor<Double> {
+        guard y.shape == [batch, outputCount] else {
+            throw TrainingError(.device, "\(name): \(backend.label) returned \(y.shape), expected [\(batch)×\(outputCount)]")
         }
         if let i = y.firstNonFiniteIndex {
             throw TrainingError(.device, "\(name): \(backend.label) returned a non-finite reading (sample \(i / outputCount), bin \(i % outputCount))")
