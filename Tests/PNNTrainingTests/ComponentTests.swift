@@ -82,6 +82,23 @@ import Testing
         #expect(scales.count == 6 && scales.allSatisfy { $0 > 0 && $0.isFinite })
     }
 
+    @Test func centeredCalibrationGivesEachFeatureItsMeanAndDeviation() async throws {
+        let affine = ElementwiseAffine(name: "a", width: 3, calibration: .centered(0.5, deviation: 0.15))
+        // Feature 0 has a heavy tail (one large value); feature 1 is spread evenly; feature 2 is quiet
+        // (deviation under 10 % of the largest), so its gain is floored rather than blown up.
+        let x = Tensor(uncheckedRows: [0, 10, 1, 0, 20, 2, 0, 30, 1, 100, 40, 2], columns: 3)
+        let y = try await affine.forward(x, parameters: try #require(affine.calibratedParameters(for: x)))
+        func stats(_ feature: Int) -> (mean: Double, deviation: Double) {
+            let column = (0 ..< 4).map { y.scalars[3 * $0 + feature] }
+            let mean = column.reduce(0, +) / 4
+            return (mean, (column.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 4).squareRoot())
+        }
+        for feature in 0 ..< 2 {
+            #expect(abs(stats(feature).mean - 0.5) < 1e-12 && abs(stats(feature).deviation - 0.15) < 1e-12, "feature \(feature)")
+        }
+        #expect(abs(stats(2).mean - 0.5) < 1e-12 && stats(2).deviation < 0.15 / 5)
+    }
+
     @Test func physicsTwinFitRecoversDetectorGains() throws {
         let shape = ModelShape(inputs: 6, parameters: 3, outputs: 5)
         let model = try ModelCatalog.make(.shg, shape: shape)
