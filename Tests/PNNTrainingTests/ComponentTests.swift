@@ -99,6 +99,30 @@ import Testing
         #expect(abs(stats(2).mean - 0.5) < 1e-12 && stats(2).deviation < 0.15 / 5)
     }
 
+    @Test func gainReferenceCancelsAGlobalGainAndItsVJPMatchesFiniteDifferences() async throws {
+        let layer = GainReference(name: "ref", width: 4, blockWidth: 2)
+        var rng = SeededGenerator(seed: 3)
+        let x = Tensor(uncheckedRows: (0 ..< 12).map { _ in rng.nextUniform(in: 0.1 ... 2) }, columns: 4)
+        let y = try await layer.forward(x, parameters: [])
+        // A drifted detector (every reading of a call ×1.7) reads the same after the reference.
+        var drifted = x
+        for i in drifted.scalars.indices { drifted.scalars[i] *= 1.7 }
+        let yDrifted = try await layer.forward(drifted, parameters: [])
+        for i in y.scalars.indices { #expect(abs(y.scalars[i] - yDrifted.scalars[i]) < 1e-12) }
+        let weights = (0 ..< 12).map { _ in rng.nextUniform(in: -1 ... 1) }
+        let g = try layer.backward(input: x, output: y, parameters: [], outputGradient: Tensor(uncheckedRows: weights, columns: 4))
+        func loss(_ x: Tensor<Double>) async throws -> Double {
+            zip(try await layer.forward(x, parameters: []).scalars, weights).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        for i in x.scalars.indices {
+            var up = x, down = x
+            up.scalars[i] += 1e-6
+            down.scalars[i] -= 1e-6
+            let numeric = (try await loss(up) - loss(down)) / 2e-6
+            #expect(abs(numeric - g.input.scalars[i]) < 1e-6, "x[\(i)]")
+        }
+    }
+
     @Test func physicsTwinFitRecoversDetectorGains() throws {
         let shape = ModelShape(inputs: 6, parameters: 3, outputs: 5)
         let model = try ModelCatalog.make(.shg, shape: shape)
