@@ -33,7 +33,6 @@ struct TrainBenchmark: AsyncParsableCommand {
         let data = try ExperimentData.load(experiment, trainSubset: samples)
         var settings = experiment.settings
         settings.epochs = 1
-        print("pnn-bench train: \(experiment.name), 1 epoch of \(data.train.count) samples, batch \(settings.batchSize), \(experiment.depth) physical layers")
 
         var configuration = DaemonConfiguration.simulated
         configuration.server.recordRetentionBytes = 256 << 20
@@ -49,6 +48,10 @@ struct TrainBenchmark: AsyncParsableCommand {
         } else {
             twin = try await fittedTwin(experiment, spec: spec)
         }
+        let plays = try experiment.network(backend: SimulatorBackend(
+            simulator: try Simulator(model: experiment.nominalModel(), gap: spec.gap, seed: spec.seed), limits: spec.limits),
+                                           twin: twin).physicalLayers.count
+        print("pnn-bench train: \(experiment.name), 1 epoch of \(data.train.count) samples, batch \(settings.batchSize), \(experiment.depth) physical layers × \(plays / experiment.depth) channels (channels pipelined through pnnd)")
         var best = (inProcess: Double.infinity, daemon: Double.infinity)
         var calls = 0
         for _ in 0 ..< repetitions {
