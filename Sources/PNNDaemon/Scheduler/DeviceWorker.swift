@@ -235,19 +235,18 @@ actor DeviceWorker {
         switch work {
         case .run(let input, let parameters):
             let taken = await take(input: input, parameters: parameters, kind: "run")
-            // The record is queued before the next job can take a measurement, so the store stays in
-            // sequence order; then the device moves on while this record becomes durable.
-            let durable = taken.map { commit($0.record) }
             let state = self.state
+            // The device moves on (the next job's task starts once this one suspends) while this
+            // record becomes durable; `commit` queues it before suspending, so records stay in order.
             releaseDevice()
-            switch (taken, durable) {
-            case (.success(let (output, record)), .success(let commit)):
-                if let error = await commit.value { return .failure(error) }
+            switch taken {
+            case .failure(let error):
+                return .failure(error)
+            case .success(let (output, record)):
+                if let error = await commit(record) { return .failure(error) }
                 return .ran(RunInfo(device: name, sequence: record.sequence, queuedSeconds: queued,
                                     deviceSeconds: record.finishedAt - record.startedAt, startedAt: record.startedAt,
                                     state: state, configHash: configHash), output: output)
-            case (.failure(let error), _), (_, .failure(let error)):
-                return .failure(error)
             }
         case .calibrate(let samples, let seed):
             let response = await calibrate(samples: samples, seed: seed)
@@ -264,7 +263,7 @@ actor DeviceWorker {
         for batch in CalibrationProbes.make(for: description, samples: samples, seed: seed) {
             switch await take(input: batch.input, parameters: batch.parameters, kind: "calibrate") {
             case .success(let (output, record)):
-                if let error = await commit(record).value { return .failure(error) }
+                if let error = await commit(record) { return .failure(error) }
                 inputs += batch.input.scalars
                 outputs += output.scalars
                 for _ in 0 ..< batch.input.shape[0] { thetas += batch.parameters.scalars }
@@ -285,25 +284,21 @@ actor DeviceWorker {
         }
     }
 
-    /// Queues `record` on the recorder now (synchronously, so records are written in the order they
-    /// were taken) and returns what finishes once it is durable: nil, or the error to answer with —
-    /// unrecorded data is never acknowledged, the client gets an error and may retry.
-    private func commit(_ record: BatchRecord) -> Task<ProtocolError?, Never> {
-        guard let recorder else { return Task { nil } }
+    /// Stores `record` durably: nil, or the error to answer with — unrecorded data is never
+    /// acknowledged, the client gets an error and may retry. The append is queued before this
+    /// suspends (the continuation's body runs on this actor), so records are written in the order
+    /// they were taken even though the device has already moved on.
+    private func commit(_ record: BatchRecord) async -> ProtocolError? {
+        guard let recorder else { return nil }
         committing += 1
-        let appended = recorder.enqueue(record)
-        return Task {
-            let result = await appended.value
-            self.committed()
-            guard case .failure(let error) = result else { return nil }
-            self.logger.error("recording failed", metadata: ["pnn.error": "\(error)"])
-            return ProtocolError(.unavailable, "measurement taken but could not be recorded: \(error)")
+        let result: Result<Void, RecorderError> = await withCheckedContinuation { continuation in
+            recorder.enqueue(record) { continuation.resume(returning: $0) }
         }
-    }
-
-    private func committed() {
         committing -= 1
         resumeDrainWaitersIfIdle()
+        guard case .failure(let error) = result else { return nil }
+        logger.error("recording failed", metadata: ["pnn.error": "\(error)"])
+        return ProtocolError(.unavailable, "measurement taken but could not be recorded: \(error)")
     }
 
     /// One batch on the device and the record describing it (not yet stored: see `commit`).

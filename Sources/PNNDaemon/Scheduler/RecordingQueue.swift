@@ -9,18 +9,10 @@ final class RecordingQueue: Sendable {
 
     init(_ recorder: Recorder) { self.recorder = recorder }
 
-    /// Queues the append at once — appends are written in the order of these calls — and returns a task
-    /// that completes when the record is durable (or failed).
-    func enqueue(_ record: BatchRecord) -> Task<Result<Void, RecorderError>, Never> {
-        let (done, finish) = AsyncStream.makeStream(of: Result<Void, RecorderError>.self, bufferingPolicy: .unbounded)
-        queue.async {
-            finish.yield(Result { () throws(RecorderError) in try self.recorder.append(record) })
-            finish.finish()
-        }
-        return Task {
-            for await result in done { return result }
-            return .failure(RecorderError(.closed, "the recorder stopped before storing the record"))
-        }
+    /// Queues the append at once — appends are written in the order of these calls — and calls `done`
+    /// on the recorder's thread once the record is durable (or failed).
+    func enqueue(_ record: BatchRecord, then done: @escaping @Sendable (Result<Void, RecorderError>) -> Void) {
+        queue.async { done(Result { () throws(RecorderError) in try self.recorder.append(record) }) }
     }
 
     func lastSequence(device: String) -> UInt64? { recorder.lastSequence(device: device) }
