@@ -23,7 +23,7 @@ struct TrainBenchmark: AsyncParsableCommand {
     var samples = 60000
 
     @Option(help: "Repetitions of each variant (alternating; the best is reported).")
-    var repetitions = 2
+    var repetitions = 3
 
     @Option(help: "Twin file (default: fit a physics twin to 200 probes of the in-process device first).")
     var twin: String?
