@@ -40,15 +40,7 @@ struct ClientAgainstFakeServerTests {
     }
 
     @Test func errorRepliesBecomeServerErrorsAndTheConnectionSurvives() async throws {
-        try await withFakeServer { connection in
-            for code in ErrorCode.allCases {
-                let request = try await connection.nextRequest()
-                try await connection.reply(.failure(ProtocolError(code, "refused with \(code.rawValue)")), to: request)
-            }
-            let status = try await connection.nextRequest()
-            try await connection.reply(.status(sampleStatus()), to: status)
-            try await connection.drainUntilClosed()
-        } client: { path in
+        try await withFakeServer(FakeScript.refuseWithEveryCodeThenAnswerStatus) { path in
             let client = try await PNNClient.connect(socketPath: path)
             for code in ErrorCode.allCases {
                 let error = await failure { () async throws(ClientError) in _ = try await client.describe("nope") }
@@ -295,14 +287,7 @@ struct ClientAgainstFakeServerTests {
     }
 
     @Test func helloNegotiatesAndOversizedRequestsFailBeforeSending() async throws {
-        try await withFakeServer { connection in
-            let hello = try await connection.nextRequest()
-            #expect(hello.request == .hello(versions: [1], client: "tests"))
-            try await connection.reply(.hello(HelloReply(version: 1, server: "fake", capabilities: ["run"], maxFrameBytes: 1000)),
-                                       to: hello)
-            let after = try await connection.drainUntilClosed()
-            #expect(after.isEmpty, "the oversized run must not be sent")
-        } client: { path in
+        try await withFakeServer(FakeScript.helloWithAFrameLimitOf1000) { path in
             let client = try await PNNClient.connect(socketPath: path)
             let reply = try await client.hello(client: "tests")
             #expect(reply.server == "fake" && reply.maxFrameBytes == 1000)
@@ -492,15 +477,7 @@ struct BlockingClientAgainstFakeServerTests {
     }
 
     @Test func errorRepliesBecomeServerErrorsAndTheConnectionSurvives() async throws {
-        try await withFakeServer { connection in
-            for code in ErrorCode.allCases {
-                let request = try await connection.nextRequest()
-                try await connection.reply(.failure(ProtocolError(code, "refused with \(code.rawValue)")), to: request)
-            }
-            let status = try await connection.nextRequest()
-            try await connection.reply(.status(sampleStatus()), to: status)
-            try await connection.drainUntilClosed()
-        } client: { path in
+        try await withFakeServer(FakeScript.refuseWithEveryCodeThenAnswerStatus) { path in
             try await onThread {
                 let client = try PNNBlockingClient.connect(socketPath: path)
                 for code in ErrorCode.allCases {
@@ -574,14 +551,7 @@ struct BlockingClientAgainstFakeServerTests {
     }
 
     @Test func helloNegotiatesAndOversizedRequestsFailBeforeSending() async throws {
-        try await withFakeServer { connection in
-            let hello = try await connection.nextRequest()
-            #expect(hello.request == .hello(versions: [1], client: "tests"))
-            try await connection.reply(.hello(HelloReply(version: 1, server: "fake", capabilities: ["run"], maxFrameBytes: 1000)),
-                                       to: hello)
-            let after = try await connection.drainUntilClosed()
-            #expect(after.isEmpty, "the oversized run must not be sent")
-        } client: { path in
+        try await withFakeServer(FakeScript.helloWithAFrameLimitOf1000) { path in
             try await onThread {
                 let client = try PNNBlockingClient.connect(socketPath: path)
                 let reply = try client.hello(client: "tests")
@@ -680,6 +650,30 @@ fileprivate final class FakeConnection {
 
 /// Runs `client` with the path of a temporary socket on which a fake pnnd accepts one connection and
 /// runs `script` on it; returning from `script` closes that connection. Both must finish.
+/// Server sides shared by the async and the blocking client's tests.
+fileprivate enum FakeScript {
+    /// Refuses one request with each error code in turn, then answers a status request.
+    @Sendable static func refuseWithEveryCodeThenAnswerStatus(_ connection: FakeConnection) async throws {
+        for code in ErrorCode.allCases {
+            let request = try await connection.nextRequest()
+            try await connection.reply(.failure(ProtocolError(code, "refused with \(code.rawValue)")), to: request)
+        }
+        let status = try await connection.nextRequest()
+        try await connection.reply(.status(sampleStatus()), to: status)
+        try await connection.drainUntilClosed()
+    }
+
+    /// Answers `hello` from client "tests" with a 1000-byte frame limit; nothing may follow.
+    @Sendable static func helloWithAFrameLimitOf1000(_ connection: FakeConnection) async throws {
+        let hello = try await connection.nextRequest()
+        #expect(hello.request == .hello(versions: [1], client: "tests"))
+        try await connection.reply(.hello(HelloReply(version: 1, server: "fake", capabilities: ["run"], maxFrameBytes: 1000)),
+                                   to: hello)
+        let after = try await connection.drainUntilClosed()
+        #expect(after.isEmpty, "the oversized run must not be sent")
+    }
+}
+
 fileprivate func withFakeServer(_ script: @escaping @Sendable (FakeConnection) async throws -> Void,
                     client: (String) async throws -> Void) async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pnn-fake-\(UUID().uuidString)")
