@@ -104,6 +104,9 @@ public final class Daemon: Service, Sendable {
         }
         let server = PNNServer(dispatcher: dispatcher, access: access, maxFrameBytes: settings.maxFrameBytes,
                                logger: logger)
+        // SIGHUP is trapped before the socket listens: once clients (or systemd's ExecReload) can see
+        // pnnd, a hangup must reload it, never terminate it (the default action).
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let listen: PNNServer.Listen = options.activatedSocket.map { .activated(fileDescriptor: $0) }
             ?? .path(settings.socketPath, group: settings.socketGroup, mode: settings.socketMode)
         let address = try await server.start(listen, group: MultiThreadedEventLoopGroup.singleton)
@@ -127,7 +130,7 @@ public final class Daemon: Service, Sendable {
                 group.addTask { await self.watchdog(every: interval) }
             }
             group.addTask {
-                for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                for await _ in hangups {
                     await reloader.reload()
                 }
             }
