@@ -62,16 +62,25 @@ public final class DaemonBackend: PhysicalBackend {
         }
     }
 
-    /// Pipelined: every request is on the socket before the first reply is read, so pnnd measures the
-    /// next batch while it records the previous one and the client's wake-ups overlap device time.
+    /// Pipelined: every request (up to the device's queue capacity) is on the socket before the first
+    /// reply is read, so pnnd measures the next batch while it records the previous one and the
+    /// client's wake-ups overlap device time.
     public func measure(batches: [(x: Tensor<Double>, theta: [Double])]) async throws(TrainingError) -> [Tensor<Double>] {
         if batches.count == 1 { return [try await measure(batches[0].x, batches[0].theta)] }
+        // pnnd answers a request beyond the device's queue with resourceExhausted, so no more than the
+        // queue holds are in flight at once (16 by default, as many as the hybrid's channels).
+        let window = max(1, info.queueCapacity)
+        var outputs: [Tensor<Double>] = []
         do {
-            let replies = try client.run(device, batches: batches.map {
-                (input: $0.x.converted(to: Float.self), parameters: Tensor($0.theta).converted(to: Float.self))
-            })
-            for batch in batches { counter.record(samples: batch.x.shape[0]) }
-            return replies.map { $0.output.converted(to: Double.self) }
+            for start in stride(from: 0, to: batches.count, by: window) {
+                let part = batches[start ..< min(batches.count, start + window)]
+                let replies = try client.run(device, batches: part.map {
+                    (input: $0.x.converted(to: Float.self), parameters: Tensor($0.theta).converted(to: Float.self))
+                })
+                for batch in part { counter.record(samples: batch.x.shape[0]) }
+                outputs += replies.map { $0.output.converted(to: Double.self) }
+            }
+            return outputs
         } catch {
             throw TrainingError(.device, "\(device): \(error.message)")
         }
