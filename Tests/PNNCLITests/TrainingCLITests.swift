@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func channelsThroughPnndTrainExactlyAsInProcess() throws {
-        // mnist-shg-hybrid plays shg0 8 times per layer; through the embedded pnnd those plays are
+        // mnist-shg-hybrid plays shg0 16 times per layer; through the embedded pnnd those plays are
         // pipelined. Same seed, same device: the trained network must come out bit for bit the same.
         let sandbox = try Sandbox()
         var checkpoints: [[[Double]]] = []
