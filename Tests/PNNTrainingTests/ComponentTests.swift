@@ -178,6 +178,42 @@ import Testing
         #expect((restored.model as? MechanicalModel)?.configuration == (fitted.model as? MechanicalModel)?.configuration)
     }
 
+    /// PAT's `vjp` skips the forward that only the fitter's gradients need; with every calibration
+    /// term away from identity it must still be the gradient of `predict`, and agree with the fitter's.
+    @Test func calibratedPhysicsTwinVJPMatchesFiniteDifferencesAndTheFittersGradient() throws {
+        let shape = ModelShape(inputs: 5, parameters: 3, outputs: 4)
+        var twin = PhysicsTwin(model: try ModelCatalog.make(.electronic, shape: shape))
+        twin.inputGain = [1.1, 0.8, 1.3, 0.9, 1.05]
+        twin.outputGain = [0.7, 1.4, 1.0, 1.2]
+        twin.outputOffset = [0.02, -0.1, 0, 0.05]
+        var rng = SeededGenerator(seed: 9)
+        let x = Tensor(uncheckedRows: (0 ..< 3 * 5).map { _ in rng.nextUniform(in: -0.8 ... 0.8) }, columns: 5)
+        let theta = (0 ..< 3).map { _ in rng.nextUniform(in: -0.8 ... 0.8) }
+        let g = Tensor(uncheckedRows: (0 ..< 3 * 4).map { _ in rng.nextUniform(in: -1 ... 1) }, columns: 4)
+        let (xBar, thetaBar) = try twin.vjp(x, theta, outputGradient: g)
+        let full = try twin.calibrationVJP(x, theta, outputGradient: g)
+        #expect(xBar.scalars == full.input.scalars)
+        #expect(thetaBar == full.parameters)
+        func loss(_ x: Tensor<Double>, _ t: [Double]) throws -> Double {
+            zip(try twin.predict(x, t).scalars, g.scalars).map { $0 * $1 }.reduce(0, +)
+        }
+        let h = 1e-6
+        for i in x.scalars.indices {
+            var up = x, down = x
+            up.scalars[i] += h
+            down.scalars[i] -= h
+            let numeric = (try loss(up, theta) - loss(down, theta)) / (2 * h)
+            #expect(abs(numeric - xBar.scalars[i]) < 1e-6 * max(1, abs(numeric)), "x[\(i)]")
+        }
+        for j in theta.indices {
+            var up = theta, down = theta
+            up[j] += h
+            down[j] -= h
+            let numeric = (try loss(x, up) - loss(x, down)) / (2 * h)
+            #expect(abs(numeric - thetaBar[j]) < 1e-6 * max(1, abs(numeric)), "θ[\(j)]")
+        }
+    }
+
     @Test func mlpTwinLearnsAndItsVJPMatchesFiniteDifferences() throws {
         let shape = ModelShape(inputs: 4, parameters: 2, outputs: 3)
         var twin = MLPTwin(shape: shape, hidden: [8], seed: 1)
