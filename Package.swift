@@ -72,7 +72,9 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
         ),
-        .target(name: "PNNRecorder", dependencies: ["PNNCore"]),
+        // The processor's CRC-32C instruction for the recorder's checksums (C: Swift has no intrinsic).
+        .target(name: "CCRC32C"),
+        .target(name: "PNNRecorder", dependencies: ["PNNCore", "CCRC32C"]),
         .target(name: "PNNSystemd"),
         .target(
             name: "PNNConfig",

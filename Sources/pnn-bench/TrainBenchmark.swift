@@ -71,6 +71,12 @@ struct TrainBenchmark: AsyncParsableCommand {
             // the in-process one (docs/performance.md), and the spread is part of the result.
             print(String(format: "  repetition %d: in process %.2f s, through pnnd %.2f s (share %.1f %%)", repetition,
                          inProcess, throughDaemon, 100 * (throughDaemon - inProcess) / throughDaemon))
+            // Where the difference sits: the simulator's own time, pnnd's device time for the same
+            // batches, the wait for replies beyond it, and everything else (twin VJPs, digital layers).
+            let (l, r) = (local.time, remote.time)
+            print(String(format: "    in process: measuring %.2f s, the rest %.2f s; through pnnd: waiting %.2f s "
+                + "(pnnd's device time %.2f s), the rest %.2f s",
+                l.waitSeconds, inProcess - l.waitSeconds, r.waitSeconds, r.deviceSeconds, throughDaemon - r.waitSeconds))
             best = (min(best.inProcess, inProcess), min(best.daemon, throughDaemon))
         }
         await daemon.stop()

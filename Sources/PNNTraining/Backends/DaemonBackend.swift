@@ -50,12 +50,17 @@ public final class DaemonBackend: PhysicalBackend {
     public var shape: ModelShape { ModelShape(inputs: info.inputs, parameters: info.parameters, outputs: info.outputs) }
     public var limits: DriveLimits { info.limits }
     public var calls: Int { counter.calls }
+    /// Time spent waiting for replies, and the device time pnnd reported for them.
+    public var time: MeasurementTime { counter.time }
 
     public func measure(_ x: Tensor<Double>, _ theta: [Double]) async throws(TrainingError) -> Tensor<Double> {
+        let clock = ContinuousClock()
+        let start = clock.now
         do {
-            let (y, _) = try client.run(device, input: x.converted(to: Float.self),
-                                        parameters: Tensor(theta).converted(to: Float.self))
+            let (y, info) = try client.run(device, input: x.converted(to: Float.self),
+                                           parameters: Tensor(theta).converted(to: Float.self))
             counter.record(samples: x.shape[0])
+            counter.add(waitSeconds: (clock.now - start).seconds, deviceSeconds: info.deviceSeconds)
             return y.converted(to: Double.self)
         } catch {
             throw TrainingError(.device, "\(device): \(error.message)")
@@ -71,6 +76,8 @@ public final class DaemonBackend: PhysicalBackend {
         // queue holds are in flight at once (16 by default, as many as the hybrid's channels).
         let window = max(1, info.queueCapacity)
         var outputs: [Tensor<Double>] = []
+        let clock = ContinuousClock()
+        let began = clock.now
         do {
             for start in stride(from: 0, to: batches.count, by: window) {
                 let part = batches[start ..< min(batches.count, start + window)]
@@ -78,8 +85,10 @@ public final class DaemonBackend: PhysicalBackend {
                     (input: $0.x.converted(to: Float.self), parameters: Tensor($0.theta).converted(to: Float.self))
                 })
                 for batch in part { counter.record(samples: batch.x.shape[0]) }
+                counter.add(waitSeconds: 0, deviceSeconds: replies.reduce(0) { $0 + $1.info.deviceSeconds })
                 outputs += replies.map { $0.output.converted(to: Double.self) }
             }
+            counter.add(waitSeconds: (clock.now - began).seconds, deviceSeconds: 0)
             return outputs
         } catch {
             throw TrainingError(.device, "\(device): \(error.message)")

@@ -30,11 +30,32 @@ extension PhysicalBackend {
     }
 }
 
-/// Counts calls and samples from any thread without an actor hop (backends are shared by layers).
+/// Where a backend's measurements spent their time (`pnn-bench train` splits the protocol's share
+/// with it): the caller's wall time inside `measure`, and the part the device itself reports as
+/// measuring (pnnd's `deviceSeconds`; in process the two are the same).
+public struct MeasurementTime: Sendable, Equatable {
+    public var waitSeconds = 0.0
+    public var deviceSeconds = 0.0
+    public init() {}
+}
+
+/// Counts calls, samples and time from any thread without an actor hop (backends are shared by layers).
 final class CallCounter: Sendable {
-    private let state = Mutex<(calls: Int, samples: Int)>((0, 0))
+    private let state = Mutex<(calls: Int, samples: Int, time: MeasurementTime)>((0, 0, MeasurementTime()))
 
     func record(samples: Int) { state.withLock { $0.calls += 1; $0.samples += samples } }
+    func add(waitSeconds: Double, deviceSeconds: Double) {
+        state.withLock {
+            $0.time.waitSeconds += waitSeconds
+            $0.time.deviceSeconds += deviceSeconds
+        }
+    }
     var calls: Int { state.withLock { $0.calls } }
     var samples: Int { state.withLock { $0.samples } }
+    var time: MeasurementTime { state.withLock { $0.time } }
+}
+
+extension Duration {
+    /// The duration in seconds, as a Double.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

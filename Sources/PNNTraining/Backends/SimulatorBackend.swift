@@ -21,8 +21,12 @@ public final class SimulatorBackend: PhysicalBackend {
     }
 
     public var calls: Int { counter.calls }
+    /// Time spent measuring (all of it is device time here).
+    public var time: MeasurementTime { counter.time }
 
     public func measure(_ x: Tensor<Double>, _ theta: [Double]) async throws(TrainingError) -> Tensor<Double> {
+        let clock = ContinuousClock()
+        let start = clock.now
         let x32 = x.converted(to: Float.self), theta32 = Tensor(theta).converted(to: Float.self)
         let result: Result<Tensor<Float>, ModelError> = simulator.withLock { sim in
             do throws(ModelError) { return .success(try sim.measure(x32, theta32)) } catch { return .failure(error) }
@@ -30,6 +34,8 @@ public final class SimulatorBackend: PhysicalBackend {
         switch result {
         case .success(let y):
             counter.record(samples: x.shape[0])
+            let elapsed = (clock.now - start).seconds
+            counter.add(waitSeconds: elapsed, deviceSeconds: elapsed)
             return y.converted(to: Double.self)
         case .failure(let error):
             throw TrainingError(.device, "simulator: \(error)")

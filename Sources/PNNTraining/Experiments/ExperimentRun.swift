@@ -80,7 +80,7 @@ public struct ExperimentRun: Sendable {
             epochs: settings.epochs, trainSamples: train.count, testSamples: test.count,
             trainAccuracy: trainEvaluation, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
             baselineTestAccuracy: baselineAccuracy, twinTestAccuracy: twinAccuracy,
-            wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+            wallSeconds: elapsed.seconds,
             deviceCalls: device.calls, outputDirectory: nil)
         return Result(summary: summary, history: history, baselineHistory: baselineHistory, parameters: parameters,
                       deviceNetwork: deviceNetwork, test: evaluation)

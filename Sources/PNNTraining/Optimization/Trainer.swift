@@ -103,7 +103,7 @@ public struct Trainer: Sendable {
                 record.testAccuracy = result.accuracy
             }
             let elapsed = clock.now - start
-            record.elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            record.elapsedSeconds = elapsed.seconds
             record.deviceCalls = deviceCalls()
             records.append(record)
             progress(.epoch(record))
