@@ -155,7 +155,7 @@ let package = Package(
         .testTarget(
             name: "PNNIntegrationTests",
             dependencies: [
-                "PNNClient", "PNNProtocol", "PNNCore", "PNNPhysics",
+                "PNNClient", "PNNProtocol", "PNNCore", "PNNPhysics", "PNNRecorder", "PNNTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

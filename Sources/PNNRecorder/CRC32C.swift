@@ -1,4 +1,5 @@
-import CCRC32C
+// Not re-exported: nothing of the C target appears in PNNRecorder's interface.
+internal import CCRC32C
 
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of iSCSI, ext4 metadata and
 /// LevelDB/RocksDB logs; `checksum("123456789") == 0xE3069283`.

@@ -48,7 +48,7 @@ public struct PhysicsTwin: Twin {
         return y
     }
 
-    /// PAT's backward: only x̄ and θ̄. Unlike `calibrationVJP` it never evaluates f on its own (g̅, c̄
+    /// PAT's backward: only x̄ and θ̄. Unlike `calibrationVJP` it never evaluates f on its own (ḡ, c̄
     /// and the prediction need f; x̄ and θ̄ do not), which saves one model forward per call — a
     /// quarter of an oscillator layer's training time.
     public func vjp(_ x: Tensor<Double>, _ theta: [Double], outputGradient g: Tensor<Double>)
