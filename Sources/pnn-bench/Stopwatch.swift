@@ -1,3 +1,5 @@
+import PNNCore
+
 /// Repeats a piece of work and reports the best time per repetition.
 ///
 /// Best-of-N rather than the mean: on a shared machine interference only ever adds time, so the minimum
@@ -11,7 +13,7 @@ enum Stopwatch {
         var runs = 0
         while runs < repetitions || total < minimumSeconds {
             let elapsed = try clock.measure(body)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let seconds = elapsed.seconds
             best = min(best, seconds)
             total += seconds
             runs += 1

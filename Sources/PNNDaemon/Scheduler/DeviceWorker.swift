@@ -362,12 +362,6 @@ extension Array {
     }
 }
 
-extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) * 1e-18
-    }
-}
-
 extension Double {
     func formatted(_ digits: Int) -> String {
         var scale = 1.0

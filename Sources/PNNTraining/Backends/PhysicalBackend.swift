@@ -54,8 +54,3 @@ final class CallCounter: Sendable {
     var samples: Int { state.withLock { $0.samples } }
     var time: MeasurementTime { state.withLock { $0.time } }
 }
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}

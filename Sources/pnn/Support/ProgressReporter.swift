@@ -1,4 +1,5 @@
 import Foundation
+import PNNCore
 import PNNTraining
 import Synchronization
 
@@ -18,8 +19,7 @@ final class ProgressReporter: Sendable {
     }
 
     private var elapsed: Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        (ContinuousClock.now - start).seconds
     }
 
     func report(_ event: TrainingProgress) {
