@@ -76,6 +76,7 @@ public final class DaemonBackend: PhysicalBackend {
         // queue holds are in flight at once (16 by default, as many as the hybrid's channels).
         let window = max(1, info.queueCapacity)
         var outputs: [Tensor<Double>] = []
+        var deviceSeconds = 0.0
         let clock = ContinuousClock()
         let began = clock.now
         do {
@@ -85,10 +86,10 @@ public final class DaemonBackend: PhysicalBackend {
                     (input: $0.x.converted(to: Float.self), parameters: Tensor($0.theta).converted(to: Float.self))
                 })
                 for batch in part { counter.record(samples: batch.x.shape[0]) }
-                counter.add(waitSeconds: 0, deviceSeconds: replies.reduce(0) { $0 + $1.info.deviceSeconds })
+                deviceSeconds += replies.reduce(0) { $0 + $1.info.deviceSeconds }
                 outputs += replies.map { $0.output.converted(to: Double.self) }
             }
-            counter.add(waitSeconds: (clock.now - began).seconds, deviceSeconds: 0)
+            counter.add(waitSeconds: (clock.now - began).seconds, deviceSeconds: deviceSeconds)
             return outputs
         } catch {
             throw TrainingError(.device, "\(device): \(error.message)")
