@@ -50,6 +50,21 @@ import Testing
         #expect(g.parameters == [1, 0, -1, 2, 1, 0, 1, 1])
     }
 
+    @Test func binMeanAveragesItsGroupsAndSharesTheGradient() async throws {
+        let layer = BinMean(name: "bins", inputs: 4, groups: [[0, 3], [1], [2, 1, 0]])
+        let x = Tensor(uncheckedRows: [1, 2, 3, 4, 10, 20, 30, 40], columns: 4)
+        let y = try await layer.forward(x, parameters: [])
+        #expect(y.shape == [2, 3])
+        let expectedY: [Double] = [2.5, 2, 2, 25, 20, 20]
+        #expect(y.scalars == expectedY)
+        let g = Tensor(uncheckedRows: [1, 1, 3, 0, 2, 0], columns: 3)
+        let xBar = try layer.backward(input: x, output: y, parameters: [], outputGradient: g).input
+        // Input 0 is in groups 0 (half) and 2 (a third); input 1 in groups 1 and 2; input 3 in group 0.
+        let expectedXBar: [Double] = [1.5, 2, 1, 0.5, 0, 2, 0, 0]
+        #expect(xBar.scalars == expectedXBar)
+        await #expect(throws: TrainingError.self) { try await layer.forward(Tensor(uncheckedRows: [1, 2], columns: 2), parameters: []) }
+    }
+
     @Test func physicalLayerClampsDriveAndProjectsParameters() async throws {
         let model = try ModelCatalog.make(.shg, shape: ModelShape(inputs: 4, parameters: 2, outputs: 3))
         let twin = PhysicsTwin(model: model)

@@ -6,7 +6,7 @@ import Testing
 /// Whole-network gradients against central finite differences, with the device equal to the twin
 /// (gap off, Float64 forward): PAT's backward pass is then the exact gradient.
 @Suite struct NetworkGradientTests {
-    /// affine → physical → wiring → affine → physical → class bins → affine readout.
+    /// affine → physical → wiring → affine → physical → class bins (averaged groups) → affine readout.
     static func network(_ kind: ModelKind, shape: ModelShape) throws -> (Network, [[Double]]) {
         let model = try ModelCatalog.make(kind, shape: shape)
         let twin = PhysicsTwin(model: model)
@@ -18,7 +18,8 @@ import Testing
             FeatureMap(name: "w1", inputs: shape.outputs, source: (0 ..< shape.inputs).map { $0 % shape.outputs }),
             ElementwiseAffine(name: "a2", width: shape.inputs, initialScale: 0.5, initialOffset: 0.2),
             PhysicalLayer(name: "p2", backend: device, twin: twin, penaltyWeight: 0),
-            FeatureMap(name: "bins", inputs: shape.outputs, source: [0, shape.outputs / 2, shape.outputs - 1]),
+            BinMean(name: "bins", inputs: shape.outputs,
+                    groups: [[0], [shape.outputs / 2, 1], [shape.outputs - 1, 2, 1]]),
             ElementwiseAffine(name: "readout", width: 3, initialScale: 2, initialOffset: 0),
         ])
         var p = net.initialParameters(seed: 7)

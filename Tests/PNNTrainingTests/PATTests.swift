@@ -64,6 +64,10 @@ import Testing
                 ? echo : TwinBackend(twin: PhysicsTwin(model: model), limits: DriveLimits(minimum: -1, maximum: 1))
             let net = try experiment.network(backend: backend, twin: PhysicsTwin(model: model))
             #expect(!net.layers.contains { $0 is Linear }, "\(experiment.name)")
+            // Between and after the physical layers only wiring, fixed averages and elementwise affines.
+            let digital = net.layers.filter { Network.physicalLayers(in: $0).isEmpty }
+            #expect(digital.allSatisfy { $0 is ElementwiseAffine || $0 is FeatureMap || $0 is BinMean },
+                    "\(experiment.name): \(digital.map { String(describing: type(of: $0)) })")
             #expect(net.layers.filter { !Network.physicalLayers(in: $0).isEmpty }.count == experiment.depth)
         }
     }

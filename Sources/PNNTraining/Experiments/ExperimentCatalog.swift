@@ -85,8 +85,9 @@ public enum ExperimentCatalog {
     /// first layer hears the whole image, started k/channels of the way in (the oscillators are causal,
     /// so each channel emphasises a different part); between layers the bins are wired across channels;
     /// the drive of each layer is the previous layer's detector bins, rescaled elementwise; the class is
-    /// the largest of 10 detector bins of the last layer (class c on channel c mod channels, in the
-    /// second half of its read window).
+    /// the largest of 10 readings of the last layer: for the plate one detector bin per class (class c on
+    /// channel c mod channels, in the second half of its read window), for the circuit the mean of 3
+    /// bins per class on every channel (`classBinGroups`).
     public static func mnist(_ kind: ModelKind, dataset: DatasetName = .mnist) -> Experiment {
         let shape = ModelCatalog.mnistShape(kind)
         let depth = 3
@@ -94,8 +95,9 @@ public enum ExperimentCatalog {
         // electronic 0.829/0.869/0.883, mechanical 0.789/0.858/0.869. Each channel costs a full play.
         let channels = kind == .mechanical ? 2 : 3
         // The circuit trains more slowly than the plate: after 10 epochs its PAT run was still climbing
-        // (train 90.3 %, test 91.0 %).
-        let epochs = kind == .electronic ? 20 : 10
+        // (train 90.3 %, test 91.0 %), and at 20 too (train accuracy up by 0.3–0.6 points per epoch to
+        // the last, ideal and PAT alike).
+        let epochs = kind == .electronic ? 30 : 10
         let prefix = dataset == .mnist ? "mnist" : "fashion-mnist"
         let device = kind == .mechanical ? "mech0" : "elec0"
         // Working drive range inside the default limits (mechanical ±1 V, electronic ±2 V): beyond about
@@ -133,7 +135,13 @@ public enum ExperimentCatalog {
                         }))
                     }
                 }
-                layers.append(FeatureMap(name: "class-bins", inputs: channels * m, source: classBins(10, channels: channels, outputs: m)))
+                if kind == .electronic {
+                    layers.append(BinMean(name: "class-bins", inputs: channels * m,
+                                          groups: classBinGroups(10, perChannel: 3, channels: channels, outputs: m)))
+                } else {
+                    layers.append(FeatureMap(name: "class-bins", inputs: channels * m,
+                                             source: classBins(10, channels: channels, outputs: m)))
+                }
                 layers.append(ElementwiseAffine(name: "readout", width: 10, calibration: .standardize(1)))
                 return try Network(layers)
             })
@@ -147,6 +155,26 @@ public enum ExperimentCatalog {
             let onChannel = (0 ..< classes).filter { $0 % channels == channel }
             let slot = onChannel.firstIndex(of: c) ?? 0
             return channel * outputs + outputs / 2 + spreadBins(onChannel.count, over: outputs / 2)[slot]
+        }
+    }
+
+    /// Several detector bins per class, averaged (`BinMean`): `perChannel` bins on every channel, the
+    /// classes interleaved over the whole read window (class c at slot c, c + classes, …, shifted by 3
+    /// slots per channel so a class sits at different times on different channels).
+    ///
+    /// For the circuit. It forgets within ~10 segments, so one detector bin has heard only ~10 drive
+    /// samples of the last layer: read off one bin, each class rests on ~10 features. Averaging 3 bins
+    /// on each of the 3 channels gives each class 9 separate windows of the drive, and averages their
+    /// independent detector noise. PAT, 20 000 samples × 5 epochs, 5 000 test samples, seeds 1 / 2:
+    /// one bin per class 0.885 / 0.889; 3 bins per channel 0.905 / 0.905; 9 per channel
+    /// 0.904 / 0.908; 6 or 19 per channel 0.900 / 0.904 (seed 2); one bin per class on every
+    /// channel (second half) 0.892; a contiguous block of bins per class 0.896 / 0.891.
+    static func classBinGroups(_ classes: Int, perChannel: Int, channels: Int, outputs: Int) -> [[Int]] {
+        let slots = spreadBins(classes * perChannel, over: outputs)
+        return (0 ..< classes).map { c in
+            (0 ..< channels).flatMap { k in
+                (0 ..< perChannel).map { q in k * outputs + slots[(c + classes * q + 3 * k) % slots.count] }
+            }
         }
     }
 
