@@ -50,8 +50,8 @@ import Testing
         #expect(g.parameters == [1, 0, -1, 2, 1, 0, 1, 1])
     }
 
-    @Test func binMeanAveragesItsGroupsAndSharesTheGradient() async throws {
-        let layer = BinMean(name: "bins", inputs: 4, groups: [[0, 3], [1], [2, 1, 0]])
+    @Test func featureMapAveragesItsGroupsAndSharesTheGradient() async throws {
+        let layer = FeatureMap(name: "bins", inputs: 4, averaging: [[0, 3], [1], [2, 1, 0]])
         let x = Tensor(uncheckedRows: [1, 2, 3, 4, 10, 20, 30, 40], columns: 4)
         let y = try await layer.forward(x, parameters: [])
         #expect(y.shape == [2, 3])

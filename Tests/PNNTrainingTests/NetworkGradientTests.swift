@@ -18,8 +18,8 @@ import Testing
             FeatureMap(name: "w1", inputs: shape.outputs, source: (0 ..< shape.inputs).map { $0 % shape.outputs }),
             ElementwiseAffine(name: "a2", width: shape.inputs, initialScale: 0.5, initialOffset: 0.2),
             PhysicalLayer(name: "p2", backend: device, twin: twin, penaltyWeight: 0),
-            BinMean(name: "bins", inputs: shape.outputs,
-                    groups: [[0], [shape.outputs / 2, 1], [shape.outputs - 1, 2, 1]]),
+            FeatureMap(name: "bins", inputs: shape.outputs,
+                       averaging: [[0], [shape.outputs / 2, 1], [shape.outputs - 1, 2, 1]]),
             ElementwiseAffine(name: "readout", width: 3, initialScale: 2, initialOffset: 0),
         ])
         var p = net.initialParameters(seed: 7)

@@ -66,7 +66,7 @@ import Testing
             #expect(!net.layers.contains { $0 is Linear }, "\(experiment.name)")
             // Between and after the physical layers only wiring, fixed averages and elementwise affines.
             let digital = net.layers.filter { Network.physicalLayers(in: $0).isEmpty }
-            #expect(digital.allSatisfy { $0 is ElementwiseAffine || $0 is FeatureMap || $0 is BinMean },
+            #expect(digital.allSatisfy { $0 is ElementwiseAffine || $0 is FeatureMap },
                     "\(experiment.name): \(digital.map { String(describing: type(of: $0)) })")
             #expect(net.layers.filter { !Network.physicalLayers(in: $0).isEmpty }.count == experiment.depth)
         }

@@ -135,13 +135,10 @@ public enum ExperimentCatalog {
                         }))
                     }
                 }
-                if kind == .electronic {
-                    layers.append(BinMean(name: "class-bins", inputs: channels * m,
-                                          groups: classBinGroups(10, perChannel: 3, channels: channels, outputs: m)))
-                } else {
-                    layers.append(FeatureMap(name: "class-bins", inputs: channels * m,
-                                             source: classBins(10, channels: channels, outputs: m)))
-                }
+                let classGroups = kind == .electronic
+                    ? classBinGroups(10, perChannel: 3, channels: channels, outputs: m)
+                    : classBins(10, channels: channels, outputs: m).map { [$0] }
+                layers.append(FeatureMap(name: "class-bins", inputs: channels * m, averaging: classGroups))
                 layers.append(ElementwiseAffine(name: "readout", width: 10, calibration: .standardize(1)))
                 return try Network(layers)
             })
@@ -158,8 +155,8 @@ public enum ExperimentCatalog {
         }
     }
 
-    /// Several detector bins per class, averaged (`BinMean`): `perChannel` bins on every channel, the
-    /// classes interleaved over the whole read window (class c at slot c, c + classes, …, shifted by 3
+    /// Several detector bins per class, averaged: `perChannel` bins on every channel, the classes
+    /// interleaved over the whole read window (class c at slot c, c + classes, …, shifted by 3
     /// slots per channel so a class sits at different times on different channels).
     ///
     /// For the circuit. It forgets within ~10 segments, so one detector bin has heard only ~10 drive
