@@ -163,9 +163,10 @@ public enum ExperimentCatalog {
     /// samples of the last layer: read off one bin, each class rests on ~10 features. Averaging 3 bins
     /// on each of the 3 channels gives each class 9 separate windows of the drive, and averages their
     /// independent detector noise. PAT, 20 000 samples × 5 epochs, 5 000 test samples, seeds 1 / 2:
-    /// one bin per class 0.885 / 0.889; 3 bins per channel 0.905 / 0.905; 9 per channel
-    /// 0.904 / 0.908; 6 or 19 per channel 0.900 / 0.904 (seed 2); one bin per class on every
-    /// channel (second half) 0.892; a contiguous block of bins per class 0.896 / 0.891.
+    /// one bin per class 0.887 / 0.891; 3 bins per channel 0.905 / 0.907; 9 per channel
+    /// 0.904 / 0.907; 6 or 19 per channel 0.901 / 0.905 (seed 2); one bin per class on every
+    /// channel (second half) 0.899 (seed 1); a contiguous block of bins per class 0.895 / 0.890.
+    /// Adjacent bins cancel: the circuit rings with a period of ~3 bins.
     static func classBinGroups(_ classes: Int, perChannel: Int, channels: Int, outputs: Int) -> [[Int]] {
         let slots = spreadBins(classes * perChannel, over: outputs)
         return (0 ..< classes).map { c in
