@@ -72,6 +72,18 @@ import Testing
         }
     }
 
+    /// The circuit's readout: 9 bins per class, 3 on each channel, and no bin shared by two classes
+    /// (a shared bin would tie them).
+    @Test func circuitClassesReadDisjointBinsOnEveryChannel() {
+        let groups = ExperimentCatalog.classBinGroups(10, perChannel: 3, channels: 3, outputs: 196)
+        #expect(groups.count == 10)
+        #expect(groups.allSatisfy { $0.count == 9 })
+        #expect(Set(groups.joined()).count == 90)
+        for group in groups {
+            #expect((0 ..< 3).allSatisfy { k in group.filter { $0 / 196 == k }.count == 3 })
+        }
+    }
+
     @Test func deviceOfTheWrongShapeIsRefused() throws {
         let experiment = ExperimentCatalog.vowelsSHG
         let other = try ModelCatalog.make(.shg, shape: ModelShape(inputs: 12, parameters: 4, outputs: 12))
