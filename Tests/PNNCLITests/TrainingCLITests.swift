@@ -19,9 +19,17 @@ import Testing
         }
         let csv = try String(contentsOfFile: sandbox.path("run/metrics.csv"), encoding: .utf8)
         #expect(csv.split(separator: "\n").count == 3)
-        let eval = try sandbox.pnn("eval", "run/checkpoint.json", "--in-process", "--json")
+        let eval = try sandbox.pnn("eval", "run/checkpoint.json", "--in-process", "--json", "--repeat", "3")
         #expect(eval.status == 0, "\(eval.stderr)")
-        #expect(eval.stdout.contains("\"testSamples\" : 49"))
+        let report = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any]
+        #expect(report?["testSamples"] as? Int == 49)
+        // Three passes over the noisy simulated device; the reported accuracy is their mean.
+        let passes = report?["testAccuracies"] as? [Double] ?? []
+        #expect(passes.count == 3)
+        if let mean = report?["testAccuracy"] as? Double, passes.count == 3 {
+            #expect(abs(mean - passes.reduce(0, +) / 3) < 1e-12)
+        }
+        #expect((report?["testAccuracySD"] as? Double).map { $0 >= 0 } == true)
     }
 
     @Test func channelsThroughPnndTrainExactlyAsInProcess() throws {
@@ -77,6 +85,8 @@ import Testing
     @Test func evalBadCheckpoints() throws {
         let sandbox = try Sandbox()
         try sandbox.pnn("eval", "missing.json", "--in-process").expectFailure(66, mentioning: ["missing.json"])
+        try sandbox.pnn("eval", "missing.json", "--in-process", "--repeat", "0").expectUsageError(["--repeat"])
+        try sandbox.pnn("eval", "missing.json", "--in-process", "--test-subset", "0").expectUsageError(["--test-subset"])
         try "{}".write(toFile: sandbox.path("empty.json"), atomically: true, encoding: .utf8)
         try sandbox.pnn("eval", "empty.json", "--in-process").expectFailure(65, mentioning: ["empty.json"])
     }
