@@ -264,16 +264,8 @@ struct ProtocolBenchmark: AsyncParsableCommand {
     }
 }
 
-extension Array where Element == Double {
-    /// The q-quantile of a sorted array (nearest rank).
-    func percentile(_ q: Double) -> Double {
-        guard !isEmpty else { return .nan }
-        return self[Swift.min(count - 1, Int((Double(count) * q).rounded(.up)) - 1)]
-    }
-}
-
 extension Duration {
-    var microseconds: Double { Double(components.seconds) * 1e6 + Double(components.attoseconds) * 1e-12 }
+    var microseconds: Double { seconds * 1e6 }
 }
 
 extension String {

@@ -93,10 +93,8 @@ struct TrainBenchmark: AsyncParsableCommand {
         // The best pair estimates the cost without interference; the median is what a run on this
         // machine typically sees. Both, so neither hides the spread.
         let sorted = shares.sorted()
-        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2]
-            : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         print(String(format: "  share per repetition: median %.1f %%, range %.1f–%.1f %%",
-                     100 * median, 100 * (sorted.first ?? 0), 100 * (sorted.last ?? 0)))
+                     100 * sorted.percentile(0.5), 100 * (sorted.first ?? 0), 100 * (sorted.last ?? 0)))
     }
 
     /// Seconds for one training epoch (start calibration included; no evaluation).
