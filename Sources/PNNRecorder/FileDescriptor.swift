@@ -97,14 +97,22 @@ struct FileDescriptor: Sendable {
         return Int64(info.st_size)
     }
 
-    /// Takes an exclusive advisory lock without waiting; false when someone else holds it.
-    func tryLockExclusively() throws(RecorderError) -> Bool {
+    /// Takes an exclusive advisory lock, trying for up to `patience`; false when someone else still
+    /// holds it then.
+    ///
+    /// Why wait at all: a process this program spawns holds a copy of every descriptor, and so the
+    /// flock, between its fork and its exec (where close-on-exec drops it). A store closed just before
+    /// such a spawn looks locked for that instant; a store another recorder really holds stays locked.
+    func lockExclusively(patience: Duration) throws(RecorderError) -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + patience
         while true {
             if flock(raw, LOCK_EX | LOCK_NB) == 0 { return true }
             let number = errno
             if number == EINTR { continue }
-            if number == EWOULDBLOCK { return false }
-            throw RecorderError.system("flock", path: path, errno: number)
+            guard number == EWOULDBLOCK else { throw RecorderError.system("flock", path: path, errno: number) }
+            if clock.now >= deadline { return false }
+            usleep(5_000)
         }
     }
 

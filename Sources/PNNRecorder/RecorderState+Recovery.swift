@@ -21,7 +21,7 @@ extension RecorderState {
             directoryHandle: directoryHandle, lock: lock)
         do throws(RecorderError) {
             // Two writers appending to one segment would interleave frames; the lock dies with the process.
-            guard try lock.tryLockExclusively() else {
+            guard try lock.lockExclusively(patience: .seconds(1)) else {
                 throw RecorderError(.busy, "'\(directory)' is in use by another recorder (it holds the lock on '\(lock.path)')")
             }
             try state.recover()
