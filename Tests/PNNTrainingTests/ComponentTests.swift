@@ -83,6 +83,38 @@ import Testing
         #expect(g.input.scalars[0] == 0 && g.input.scalars[2] == 0)
     }
 
+    @Test func physicalLayerAveragesRepeatedAcquisitionsInOneCall() async throws {
+        let model = try ModelCatalog.make(.shg, shape: ModelShape(inputs: 4, parameters: 2, outputs: 3))
+        let twin = PhysicsTwin(model: model)
+        let limits = DriveLimits(minimum: 0, maximum: 1)
+        func layer(_ gap: RealityGap, acquisitions: Int) throws -> (PhysicalLayer, SimulatorBackend) {
+            let backend = SimulatorBackend(simulator: try Simulator(model: model, gap: gap, seed: 7), limits: limits)
+            return (try PhysicalLayer(name: "p", backend: backend, twin: twin, acquisitions: acquisitions), backend)
+        }
+        var rng = SeededGenerator(seed: 3)
+        let x = Tensor(uncheckedRows: (0 ..< 200).map { _ in rng.nextUniform(in: 0.2 ... 0.9) }, columns: 4)
+        let theta = [0.4, 0.6]
+
+        // Without a gap every acquisition reads the same, and the average of four is that reading exactly.
+        let clean = try await layer(.none, acquisitions: 1).0.forward(x, parameters: theta)
+        let (fourfold, fourfoldBackend) = try layer(.none, acquisitions: 4)
+        #expect(try await fourfold.forward(x, parameters: theta) == clean)
+        #expect(fourfoldBackend.calls == 1)
+
+        // Additive detector noise: sixteen acquisitions cut its deviation by about four.
+        let noisy = RealityGap(additiveNoise: 0.01)
+        func deviation(_ acquisitions: Int) async throws -> Double {
+            let y = try await layer(noisy, acquisitions: acquisitions).0.forward(x, parameters: theta)
+            #expect(y.shape == clean.shape)
+            let squares = zip(y.scalars, clean.scalars).map { ($0 - $1) * ($0 - $1) }
+            return (squares.reduce(0, +) / Double(squares.count)).squareRoot()
+        }
+        let (once, sixteen) = (try await deviation(1), try await deviation(16))
+        #expect(once > 0 && sixteen > 0.15 * once && sixteen < 0.35 * once)
+
+        #expect(throws: TrainingError.self) { try layer(.none, acquisitions: 0) }
+    }
+
     @Test func affineCalibrationMapsRangesAndIgnoresDeadFeatures() async throws {
         let affine = ElementwiseAffine(name: "a", width: 3, calibration: .range(0.1 ... 0.9))
         // Feature 0 spans 2…6, feature 1 is constant, feature 2 barely moves (1e-6).

@@ -84,6 +84,21 @@ import Testing
         }
     }
 
+    /// The circuit's readings average 4 acquisitions (its detector noise is what PAT loses most to);
+    /// the plate's are single acquisitions.
+    @Test func circuitAveragesFourAcquisitionsPerReading() throws {
+        for (kind, expected) in [(ModelKind.electronic, 4), (.mechanical, 1)] {
+            let experiment = ExperimentCatalog.mnist(kind)
+            let model = try experiment.nominalModel()
+            let net = try experiment.network(backend: TwinBackend(twin: PhysicsTwin(model: model),
+                                                                  limits: DriveLimits(minimum: -1, maximum: 1)),
+                                             twin: PhysicsTwin(model: model))
+            let physical = net.layers.flatMap { Network.physicalLayers(in: $0) }
+            #expect(physical.count == 3 * (kind == .electronic ? 3 : 2))
+            #expect(physical.allSatisfy { $0.acquisitions == expected }, "\(kind)")
+        }
+    }
+
     @Test func deviceOfTheWrongShapeIsRefused() throws {
         let experiment = ExperimentCatalog.vowelsSHG
         let other = try ModelCatalog.make(.shg, shape: ModelShape(inputs: 12, parameters: 4, outputs: 12))

@@ -19,14 +19,22 @@ public struct PhysicalLayer: Layer {
     /// The drive range used: the device's [minimum, maximum], or a narrower working range (the
     /// oscillators' models are only trusted — and their integrators only stable — for moderate drive).
     public let range: ClosedRange<Double>
+    /// Acquisitions averaged into each reading: every sample is played this many times, back to back
+    /// within the one batch sent, and its readings are averaged — an oscilloscope's averaging mode.
+    /// The detector's additive noise falls by √acquisitions, and device time grows by the same factor.
+    public let acquisitions: Int
 
     public init(name: String, backend: any PhysicalBackend, twin: any Twin, penaltyWeight: Double = 1,
                 initialFraction: ClosedRange<Double> = 0.25 ... 0.75,
-                driveRange: ClosedRange<Double>? = nil) throws(TrainingError) {
+                driveRange: ClosedRange<Double>? = nil, acquisitions: Int = 1) throws(TrainingError) {
         guard backend.shape == twin.shape else {
             throw TrainingError(.shapeMismatch,
                                 "\(name): device \(backend.label) has shape \(backend.shape) but its twin has \(twin.shape)")
         }
+        guard (1 ... 64).contains(acquisitions) else {
+            throw TrainingError(.invalidArgument, "\(name): acquisitions must be 1…64, got \(acquisitions)")
+        }
+        self.acquisitions = acquisitions
         self.name = name
         self.backend = backend
         self.twin = twin
@@ -73,7 +81,37 @@ public struct PhysicalLayer: Layer {
     public func forward(_ x: Tensor<Double>, parameters theta: [Double]) async throws(TrainingError) -> Tensor<Double> {
         try checkInput(x)
         try checkParameters(theta)
-        return try checkReading(await backend.measure(clamped(x), theta), batch: x.shape[0])
+        return try reading(await backend.measure(sent(x), theta), batch: x.shape[0])
+    }
+
+    /// The batch as sent: clamped into the working range, each sample repeated `acquisitions` times in a row.
+    func sent(_ x: Tensor<Double>) -> Tensor<Double> {
+        let c = clamped(x)
+        guard acquisitions > 1 else { return c }
+        let n = inputCount
+        var rows: [Double] = []
+        rows.reserveCapacity(c.scalars.count * acquisitions)
+        for b in 0 ..< c.shape[0] {
+            for _ in 0 ..< acquisitions { rows.append(contentsOf: c.scalars[b * n ..< (b + 1) * n]) }
+        }
+        return Tensor(uncheckedRows: rows, columns: n)
+    }
+
+    /// The reading of `batch` samples: the device's rows checked, and each sample's acquisitions averaged.
+    func reading(_ y: Tensor<Double>, batch: Int) throws(TrainingError) -> Tensor<Double> {
+        let measured = try checkReading(y, batch: batch * acquisitions)
+        guard acquisitions > 1 else { return measured }
+        let m = outputCount
+        var mean = [Double](repeating: 0, count: batch * m)
+        for b in 0 ..< batch {
+            for a in 0 ..< acquisitions {
+                let row = (b * acquisitions + a) * m
+                for i in 0 ..< m { mean[b * m + i] += measured.scalars[row + i] }
+            }
+        }
+        let scale = 1 / Double(acquisitions)
+        for j in mean.indices { mean[j] *= scale }
+        return Tensor(uncheckedRows: mean, columns: m)
     }
 
     /// Several channels on one backend (`channels[k].backend === channels[0].backend`), measured as one
@@ -85,7 +123,7 @@ public struct PhysicalLayer: Layer {
         for (k, channel) in channels.enumerated() {
             try channel.checkInput(inputs[k])
             try channel.checkParameters(parameters[k])
-            batches.append((channel.clamped(inputs[k]), parameters[k]))
+            batches.append((channel.sent(inputs[k]), parameters[k]))
         }
         let readings = try await channels[0].backend.measure(batches: batches)
         guard readings.count == channels.count else {
@@ -93,7 +131,7 @@ public struct PhysicalLayer: Layer {
         }
         var outputs: [Tensor<Double>] = []
         for (k, channel) in channels.enumerated() {
-            outputs.append(try channel.checkReading(readings[k], batch: inputs[k].shape[0]))
+            outputs.append(try channel.reading(readings[k], batch: inputs[k].shape[0]))
         }
         return outputs
     }
