@@ -95,11 +95,15 @@ import Testing
         let x = Tensor(uncheckedRows: (0 ..< 200).map { _ in rng.nextUniform(in: 0.2 ... 0.9) }, columns: 4)
         let theta = [0.4, 0.6]
 
-        // Without a gap every acquisition reads the same, and the average of four is that reading exactly.
+        // Without a gap every acquisition would read the same: one is taken, and it is the reading.
         let clean = try await layer(.none, acquisitions: 1).0.forward(x, parameters: theta)
         let (fourfold, fourfoldBackend) = try layer(.none, acquisitions: 4)
+        #expect(fourfold.sent(x).shape == x.shape)
         #expect(try await fourfold.forward(x, parameters: theta) == clean)
         #expect(fourfoldBackend.calls == 1)
+        let twinLayer = try PhysicalLayer(name: "t", backend: TwinBackend(twin: twin, limits: limits), twin: twin,
+                                          acquisitions: 4)
+        #expect(twinLayer.sent(x).shape == x.shape)
 
         // Additive detector noise: sixteen acquisitions cut its deviation by about four.
         let noisy = RealityGap(additiveNoise: 0.01)
@@ -109,6 +113,10 @@ import Testing
             let squares = zip(y.scalars, clean.scalars).map { ($0 - $1) * ($0 - $1) }
             return (squares.reduce(0, +) / Double(squares.count)).squareRoot()
         }
+        let (noisyLayer, noisyBackend) = try layer(noisy, acquisitions: 16)
+        #expect(noisyLayer.sent(x).shape == [16 * 50, 4])
+        _ = try await noisyLayer.forward(x, parameters: theta)
+        #expect(noisyBackend.calls == 1)
         let (once, sixteen) = (try await deviation(1), try await deviation(16))
         #expect(once > 0 && sixteen > 0.15 * once && sixteen < 0.35 * once)
 

@@ -30,6 +30,8 @@ import Testing
         try daemon.waitUntilReady()
         let backend = try DaemonBackend.connect(socketPath: daemon.socketPath, device: "shg0")
         #expect(backend.info.queueCapacity == 2)
+        // Gap-free: a physical layer need not average repeated acquisitions of it.
+        #expect(backend.repeatsExactly)
 
         var rng = SeededGenerator(seed: 9)
         let batches = (0 ..< 7).map { _ in

@@ -50,6 +50,8 @@ public final class DaemonBackend: PhysicalBackend {
     public var shape: ModelShape { ModelShape(inputs: info.inputs, parameters: info.parameters, outputs: info.outputs) }
     public var limits: DriveLimits { info.limits }
     public var calls: Int { counter.calls }
+    /// A simulated device without a reality gap reads the same drive the same way every time.
+    public var repeatsExactly: Bool { info.gap == "none" }
     /// Time spent waiting for replies, and the device time pnnd reported for them.
     public var time: MeasurementTime { counter.time }
 

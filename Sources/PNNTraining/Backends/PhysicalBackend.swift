@@ -20,9 +20,14 @@ public protocol PhysicalBackend: AnyObject, Sendable {
     func measure(batches: [(x: Tensor<Double>, theta: [Double])]) async throws(TrainingError) -> [Tensor<Double>]
     /// Measurements made so far (each one batch).
     var calls: Int { get }
+    /// True when measuring the same drive again gives the same reading (a twin, a gap-free simulator),
+    /// so averaging repeated acquisitions would only cost time.
+    var repeatsExactly: Bool { get }
 }
 
 extension PhysicalBackend {
+    public var repeatsExactly: Bool { false }
+
     public func measure(batches: [(x: Tensor<Double>, theta: [Double])]) async throws(TrainingError) -> [Tensor<Double>] {
         var outputs: [Tensor<Double>] = []
         for batch in batches { outputs.append(try await measure(batch.x, batch.theta)) }

@@ -11,6 +11,7 @@ public final class SimulatorBackend: PhysicalBackend {
     public let shape: ModelShape
     public let limits: DriveLimits
     public let label: String
+    public let repeatsExactly: Bool
     private let counter = CallCounter()
 
     public init(simulator: Simulator, limits: DriveLimits, label: String = "simulator") {
@@ -18,6 +19,7 @@ public final class SimulatorBackend: PhysicalBackend {
         self.shape = simulator.shape
         self.limits = limits
         self.label = label
+        repeatsExactly = simulator.gap.isNone
     }
 
     public var calls: Int { counter.calls }
@@ -57,6 +59,7 @@ public final class TwinBackend: PhysicalBackend {
     public var label: String { "twin" }
     public var shape: ModelShape { twin.shape }
     public var calls: Int { counter.calls }
+    public var repeatsExactly: Bool { true }
 
     public func measure(_ x: Tensor<Double>, _ theta: [Double]) async throws(TrainingError) -> Tensor<Double> {
         counter.record(samples: x.shape[0])

@@ -22,7 +22,11 @@ public struct PhysicalLayer: Layer {
     /// Acquisitions averaged into each reading: every sample is played this many times, back to back
     /// within the one batch sent, and its readings are averaged — an oscilloscope's averaging mode.
     /// The detector's additive noise falls by √acquisitions, and device time grows by the same factor.
+    /// A backend that repeats exactly (a twin, a gap-free simulator) is measured once instead.
     public let acquisitions: Int
+
+    /// Acquisitions actually taken per reading.
+    var repeats: Int { backend.repeatsExactly ? 1 : acquisitions }
 
     public init(name: String, backend: any PhysicalBackend, twin: any Twin, penaltyWeight: Double = 1,
                 initialFraction: ClosedRange<Double> = 0.25 ... 0.75,
@@ -87,29 +91,31 @@ public struct PhysicalLayer: Layer {
     /// The batch as sent: clamped into the working range, each sample repeated `acquisitions` times in a row.
     func sent(_ x: Tensor<Double>) -> Tensor<Double> {
         let c = clamped(x)
-        guard acquisitions > 1 else { return c }
+        let repeats = self.repeats
+        guard repeats > 1 else { return c }
         let n = inputCount
         var rows: [Double] = []
-        rows.reserveCapacity(c.scalars.count * acquisitions)
+        rows.reserveCapacity(c.scalars.count * repeats)
         for b in 0 ..< c.shape[0] {
-            for _ in 0 ..< acquisitions { rows.append(contentsOf: c.scalars[b * n ..< (b + 1) * n]) }
+            for _ in 0 ..< repeats { rows.append(contentsOf: c.scalars[b * n ..< (b + 1) * n]) }
         }
         return Tensor(uncheckedRows: rows, columns: n)
     }
 
     /// The reading of `batch` samples: the device's rows checked, and each sample's acquisitions averaged.
     func reading(_ y: Tensor<Double>, batch: Int) throws(TrainingError) -> Tensor<Double> {
-        let measured = try checkReading(y, batch: batch * acquisitions)
-        guard acquisitions > 1 else { return measured }
+        let repeats = self.repeats
+        let measured = try checkReading(y, batch: batch * repeats)
+        guard repeats > 1 else { return measured }
         let m = outputCount
         var mean = [Double](repeating: 0, count: batch * m)
         for b in 0 ..< batch {
-            for a in 0 ..< acquisitions {
-                let row = (b * acquisitions + a) * m
+            for a in 0 ..< repeats {
+                let row = (b * repeats + a) * m
                 for i in 0 ..< m { mean[b * m + i] += measured.scalars[row + i] }
             }
         }
-        let scale = 1 / Double(acquisitions)
+        let scale = 1 / Double(repeats)
         for j in mean.indices { mean[j] *= scale }
         return Tensor(uncheckedRows: mean, columns: m)
     }
