@@ -95,7 +95,10 @@ public final class PNNBlockingClient: Sendable {
             throw ClientError(.protocolViolation,
                               "pnnd chose protocol version \(reply.version); this client speaks \(PNNClient.supportedVersions.map(String.init).joined(separator: ", "))")
         }
-        connection.withLock { $0.serverMaxFrameBytes = max(0, reply.maxFrameBytes) }
+        connection.withLock {
+            $0.serverMaxFrameBytes = max(0, reply.maxFrameBytes)
+            $0.serverAverages = reply.capabilities.contains(HelloReply.acquisitionsCapability)
+        }
         return reply
     }
 
@@ -126,10 +129,16 @@ public final class PNNBlockingClient: Sendable {
         guard case .released = response else { throw PNNClient.unexpected(response, to: "release") }
     }
 
-    /// One measurement: `input` x [B×N] and `parameters` θ [P] → output y [B×M].
-    public func run(_ device: String, input: Tensor<Float>, parameters: Tensor<Float>,
+    /// Whether the daemon's `hello` offered averaging of repeated acquisitions (false before `hello`).
+    public var averagesAcquisitions: Bool { connection.withLock { $0.serverAverages } }
+
+    /// One measurement: `input` x [B×N] and `parameters` θ [P] → output y [B×M]; with `acquisitions`
+    /// A > 1, each row of y is the mean of A readings of its sample (needs `averagesAcquisitions`).
+    public func run(_ device: String, input: Tensor<Float>, parameters: Tensor<Float>, acquisitions: Int = 1,
                     deadline: Duration? = nil) throws(ClientError) -> (output: Tensor<Float>, info: RunInfo) {
-        let response = try send(.run(device: device, input: input, parameters: parameters), deadline: deadline)
+        try PNNClient.checkAcquisitions(acquisitions, offered: averagesAcquisitions)
+        let response = try send(.run(device: device, input: input, parameters: parameters, acquisitions: acquisitions),
+                                deadline: deadline)
         guard case .ran(let info, let output) = response else { throw PNNClient.unexpected(response, to: "run") }
         return (output, info)
     }
@@ -139,9 +148,13 @@ public final class PNNBlockingClient: Sendable {
     /// physical layer — this hides the round trip and the recording of one behind the next. The
     /// requests' total size should stay within the socket buffers (a few MiB).
     public func run(_ device: String, batches: [(input: Tensor<Float>, parameters: Tensor<Float>)],
+                    acquisitions: Int = 1,
                     deadline: Duration? = nil) throws(ClientError) -> [(output: Tensor<Float>, info: RunInfo)] {
+        try PNNClient.checkAcquisitions(acquisitions, offered: averagesAcquisitions)
         let milliseconds = try PNNClient.milliseconds(deadline)
-        let requests = batches.map { Request.run(device: device, input: $0.input, parameters: $0.parameters) }
+        let requests = batches.map {
+            Request.run(device: device, input: $0.input, parameters: $0.parameters, acquisitions: acquisitions)
+        }
         let responses = try connection.withLock { (connection: inout Connection) throws(ClientError) -> [Response] in
             try connection.exchangeAll(requests, deadlineMilliseconds: milliseconds)
         }
@@ -189,6 +202,8 @@ private struct Connection: ~Copyable {
     private let maxFrameBytes: Int
     /// The daemon's frame-size limit from `hello`, 0 until then.
     var serverMaxFrameBytes = 0
+    /// Whether `hello` listed `acquisitions`.
+    var serverAverages = false
     private var nextID: UInt64 = 1
     /// Set once the connection is unusable; every later call fails with it.
     private var terminalError: ClientError?

@@ -12,7 +12,7 @@ extension PNNClient {
             throw ClientError(.protocolViolation,
                               "pnnd chose protocol version \(reply.version); this client speaks \(Self.supportedVersions.map(String.init).joined(separator: ", "))")
         }
-        noteServerLimit(maxFrameBytes: reply.maxFrameBytes)
+        noteServer(reply)
         return reply
     }
 
@@ -43,10 +43,13 @@ extension PNNClient {
         guard case .released = response else { throw Self.unexpected(response, to: "release") }
     }
 
-    /// One measurement: `input` x [B×N] and `parameters` θ [P] → output y [B×M].
-    public func run(_ device: String, input: Tensor<Float>, parameters: Tensor<Float>,
+    /// One measurement: `input` x [B×N] and `parameters` θ [P] → output y [B×M]; with `acquisitions`
+    /// A > 1, each row of y is the mean of A readings of its sample (needs `averagesAcquisitions`).
+    public func run(_ device: String, input: Tensor<Float>, parameters: Tensor<Float>, acquisitions: Int = 1,
                     deadline: Duration? = nil) async throws(ClientError) -> (output: Tensor<Float>, info: RunInfo) {
-        let response = try await send(.run(device: device, input: input, parameters: parameters), deadline: deadline)
+        try Self.checkAcquisitions(acquisitions, offered: averagesAcquisitions)
+        let response = try await send(.run(device: device, input: input, parameters: parameters,
+                                           acquisitions: acquisitions), deadline: deadline)
         guard case .ran(let info, let output) = response else { throw Self.unexpected(response, to: "run") }
         return (output, info)
     }

@@ -21,6 +21,8 @@ public final class PNNClient: Sendable {
     private let nextID = Atomic<UInt64>(1)
     /// The daemon's frame-size limit from `hello`, 0 until then.
     private let serverMaxFrameBytes = Atomic<Int>(0)
+    /// Whether `hello` listed `acquisitions` (the daemon averages repeated acquisitions itself).
+    private let serverAverages = Atomic<Bool>(false)
 
     private init(channel: any Channel, socketPath: String) {
         self.channel = channel
@@ -78,8 +80,26 @@ public final class PNNClient: Sendable {
     }
 
     /// Records the daemon's frame-size limit so oversized requests fail before they are sent.
-    func noteServerLimit(maxFrameBytes: Int) {
-        serverMaxFrameBytes.store(max(0, maxFrameBytes), ordering: .relaxed)
+    func noteServer(_ reply: HelloReply) {
+        serverMaxFrameBytes.store(max(0, reply.maxFrameBytes), ordering: .relaxed)
+        serverAverages.store(reply.capabilities.contains(HelloReply.acquisitionsCapability), ordering: .relaxed)
+    }
+
+    /// Whether the daemon's `hello` offered averaging of repeated acquisitions (false before `hello`).
+    public var averagesAcquisitions: Bool { serverAverages.load(ordering: .relaxed) }
+
+    /// Refuses an `acquisitions` the daemon would not honour: out of range, or asked of a daemon that
+    /// did not offer averaging in `hello` (an older pnnd ignores the field and measures once).
+    static func checkAcquisitions(_ acquisitions: Int, offered: Bool) throws(ClientError) {
+        guard acquisitions != 1 else { return }
+        guard (1 ... Request.maximumAcquisitions).contains(acquisitions) else {
+            throw ClientError(.invalidRequest, "acquisitions must be 1…\(Request.maximumAcquisitions), got \(acquisitions)")
+        }
+        guard offered else {
+            throw ClientError(.invalidRequest,
+                              "pnnd did not offer averaging of acquisitions in its hello reply (an older daemon measures "
+                                  + "once); call hello first, or average repeated runs on the client")
+        }
     }
 
     func makeRequestID() -> UInt64 {

@@ -170,14 +170,18 @@ extension WireFormat.RequestMetadata {
     func fastJSON(allocator: ByteBufferAllocator) -> ByteBuffer? {
         typealias W = FastJSONWriter
         // Keys and punctuation, then every value at its widest (numbers ≤ 32 bytes).
-        let capacity = 120 + W.capacity(of: client) + W.capacity(of: device) + W.capacity(of: op)
-            + W.capacity(of: tensors) + 21 * (versions?.count ?? 0) + 4 * 32
+        let capacity = 140 + W.capacity(of: client) + W.capacity(of: device) + W.capacity(of: op)
+            + W.capacity(of: tensors) + 21 * (versions?.count ?? 0) + 5 * 32
         return W.write(allocator: allocator, capacity: capacity) { w in
             var first = true
             func key(_ name: StaticString) {
                 w.raw(first ? "{" : ",")
                 first = false
                 w.raw(name)
+            }
+            if let acquisitions {
+                key(#""acquisitions":"#)
+                w.integer(acquisitions)
             }
             if let client {
                 key(#""client":"#)
@@ -561,6 +565,10 @@ extension WireFormat.RequestMetadata {
                         number = 8
                         guard let seed = r.unsigned(limit: .max) else { return nil }
                         meta.seed = seed
+                    } else if key.equals("acquisitions") {
+                        number = 9
+                        guard let acquisitions = r.int() else { return nil }
+                        meta.acquisitions = acquisitions
                     } else {
                         return nil  // unknown keys (ignored by JSONDecoder) take the slow path
                     }

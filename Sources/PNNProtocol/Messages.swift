@@ -15,6 +15,10 @@ public struct HelloReply: Codable, Sendable, Equatable {
         self.capabilities = capabilities
         self.maxFrameBytes = maxFrameBytes
     }
+
+    /// Capability of a daemon that averages `run`'s `acquisitions` in the device. An older daemon
+    /// ignores the field and measures once, so a client asks only when this is listed.
+    public static let acquisitionsCapability = "acquisitions"
 }
 
 /// Device states as clients see them.

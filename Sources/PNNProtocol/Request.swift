@@ -9,8 +9,11 @@ public enum Request: Sendable, Equatable {
     /// Exclusive use of a device by this connection; `idleSeconds` shortens the daemon's idle TTL.
     case lease(device: String, idleSeconds: Double?)
     case release(device: String)
-    /// One measurement: x [B×N], θ [P] → y [B×M].
-    case run(device: String, input: Tensor<Float>, parameters: Tensor<Float>)
+    /// One measurement: x [B×N], θ [P] → y [B×M]. With `acquisitions` A > 1 the device drives every
+    /// sample A times in a row and y holds each sample's mean reading (an oscilloscope's averaging
+    /// mode): additive detector noise falls by √A, device time grows by A, and the wire and the record
+    /// carry B rows, not B·A. Needs the daemon's `acquisitions` capability.
+    case run(device: String, input: Tensor<Float>, parameters: Tensor<Float>, acquisitions: Int = 1)
     /// `samples` random probes within the device's limits, recorded for twin fitting.
     case calibrate(device: String, samples: Int, seed: UInt64?)
     case status
@@ -38,10 +41,14 @@ public enum Request: Sendable, Equatable {
     /// Device the request is about, if any.
     public var device: String? {
         switch self {
-        case .describe(let d), .lease(let d, _), .release(let d), .run(let d, _, _), .calibrate(let d, _, _): d
+        case .describe(let d), .lease(let d, _), .release(let d), .run(let d, _, _, _), .calibrate(let d, _, _): d
         default: nil
         }
     }
+
+    /// Largest `acquisitions` a `run` may ask for: averaging 64 readings already cuts the noise by 8×,
+    /// and the bound keeps a request's device time and memory within 64× of its batch.
+    public static let maximumAcquisitions = 64
 
     /// All operation names, for error messages and docs.
     public static let operations = ["hello", "listDevices", "describe", "lease", "release", "run", "calibrate",

@@ -19,6 +19,8 @@ public enum WireFormat {
         var idleSeconds: Double?
         var samples: Int?
         var seed: UInt64?
+        /// `run` only; absent means 1.
+        var acquisitions: Int?
     }
 
     struct ResponseMetadata: Codable, Equatable {
@@ -114,7 +116,8 @@ public enum WireFormat {
             meta.client = client
         case .lease(_, let idle):
             meta.idleSeconds = idle
-        case .run(_, let x, let theta):
+        case .run(_, let x, let theta, let acquisitions):
+            meta.acquisitions = acquisitions == 1 ? nil : acquisitions
             meta.tensors = TensorPayload.descriptors(of: [("x", x), ("theta", theta)])
             payload = [x, theta]
         case .calibrate(_, let samples, let seed):
@@ -178,7 +181,12 @@ public enum WireFormat {
             guard tensors.count == (tensors["theta"] == nil ? 1 : 2) else {
                 throw ProtocolError(.invalidArgument, "run takes tensors 'x' and 'theta' only")
             }
-            request = .run(device: name, input: x, parameters: theta)
+            let acquisitions = meta.acquisitions ?? 1
+            guard (1 ... Request.maximumAcquisitions).contains(acquisitions) else {
+                throw ProtocolError(.invalidArgument,
+                                    "acquisitions must be 1…\(Request.maximumAcquisitions), got \(acquisitions)")
+            }
+            request = .run(device: name, input: x, parameters: theta, acquisitions: acquisitions)
         case "calibrate":
             try noPayload()
             guard let samples = meta.samples, samples >= 1 else {

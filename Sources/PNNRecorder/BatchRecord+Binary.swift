@@ -2,7 +2,8 @@ import PNNCore
 
 /// The body of a batch frame (all integers little-endian):
 ///
-///     "PNNB"                                    4
+///     "PNNB"                                    4   ("PNNA": outputs averaged, followed by
+///                                                    u16 acquisitions, 2 more bytes)
 ///     u64 sequence                              8
 ///     f64 startedAt, f64 finishedAt            16   IEEE-754 bits
 ///     u8 length + UTF-8 device              1+≤255
@@ -17,7 +18,8 @@ extension BatchRecord {
     var encodedBodyCount: Int {
         let strings = 3 + device.utf8.count + kind.utf8.count + configHash.utf8.count
         let shapes = 3 + 4 * (input.rank + parameters.rank + output.rank)
-        return 4 + 8 + 16 + strings + shapes + 4 * (input.count + parameters.count + output.count)
+        let averaged = acquisitions > 1 ? 2 : 0
+        return 4 + averaged + 8 + 16 + strings + shapes + 4 * (input.count + parameters.count + output.count)
     }
 
     /// The complete frame: length, CRC-32C and body. The caller has checked `problem == nil`.
@@ -26,7 +28,12 @@ extension BatchRecord {
         var writer = ByteWriter(capacity: SegmentFormat.frameHeaderBytes + bodyCount)
         writer.appendLittleEndian(UInt32(0))  // length, patched below
         writer.appendLittleEndian(UInt32(0))  // CRC, patched below
-        writer.append(FrameType.batch.marker)
+        if acquisitions > 1 {
+            writer.append(FrameType.averagedBatch.marker)
+            writer.appendLittleEndian(UInt16(acquisitions))
+        } else {
+            writer.append(FrameType.batch.marker)
+        }
         writer.appendLittleEndian(sequence)
         writer.append(startedAt)
         writer.append(finishedAt)
@@ -78,7 +85,7 @@ extension BatchRecord {
         self.init(
             device: summary.device, sequence: summary.sequence, startedAt: summary.startedAt,
             finishedAt: summary.finishedAt, configHash: summary.configHash, kind: summary.kind,
-            input: input, parameters: parameters, output: output)
+            input: input, parameters: parameters, output: output, acquisitions: summary.acquisitions)
         // A valid checksum proves the bytes are what was written, not that the writer was right; callers
         // (export) rely on the shapes `append` guarantees.
         if let problem { throw RecorderError(.corrupt, "stored batch record is invalid: \(problem)") }
@@ -96,13 +103,19 @@ struct RecordSummary: Equatable {
     var inputShape: [Int]
     var parameterShape: [Int]
     var outputShape: [Int]
+    var acquisitions: Int
     /// Where the float data starts in the body.
     var dataOffset: Int
 
     /// Decodes the summary at the start of `bytes` (a whole body or its prefix); nil when damaged.
     init?(_ bytes: [UInt8]) {
-        guard FrameType(marker: bytes.prefix(4)) == .batch else { return nil }
+        guard let type = FrameType(marker: bytes.prefix(4)), type.isBatch else { return nil }
         var reader = ByteReader(bytes, offset: 4)
+        var acquisitions = 1
+        if type == .averagedBatch {
+            guard let count = reader.readLittleEndian(UInt16.self), count >= 2 else { return nil }
+            acquisitions = Int(count)
+        }
         guard let sequence = reader.readLittleEndian(UInt64.self),
               let startedAt = reader.readDouble(),
               let finishedAt = reader.readDouble(),
@@ -123,6 +136,7 @@ struct RecordSummary: Equatable {
         (self.sequence, self.startedAt, self.finishedAt) = (sequence, startedAt, finishedAt)
         (self.device, self.kind, self.configHash) = (device, kind, configHash)
         (inputShape, parameterShape, outputShape) = (shapes[0], shapes[1], shapes[2])
+        self.acquisitions = acquisitions
         dataOffset = reader.offset
     }
 

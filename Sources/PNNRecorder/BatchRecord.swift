@@ -17,10 +17,12 @@ public struct BatchRecord: Sendable, Equatable {
     public var input: Tensor<Float>
     public var parameters: Tensor<Float>
     public var output: Tensor<Float>
+    /// Readings the device averaged into each output row (1: a single acquisition).
+    public var acquisitions: Int
 
     public init(
         device: String, sequence: UInt64, startedAt: Double, finishedAt: Double, configHash: String,
-        kind: String, input: Tensor<Float>, parameters: Tensor<Float>, output: Tensor<Float>
+        kind: String, input: Tensor<Float>, parameters: Tensor<Float>, output: Tensor<Float>, acquisitions: Int = 1
     ) {
         self.device = device
         self.sequence = sequence
@@ -31,6 +33,7 @@ public struct BatchRecord: Sendable, Equatable {
         self.input = input
         self.parameters = parameters
         self.output = output
+        self.acquisitions = acquisitions
     }
 
     /// Batch size B.
@@ -41,6 +44,9 @@ public struct BatchRecord: Sendable, Equatable {
         if device.isEmpty || device.utf8.count > 255 { return "device name must be 1…255 UTF-8 bytes, got \(device.utf8.count)" }
         if kind.isEmpty || kind.utf8.count > 255 { return "kind must be 1…255 UTF-8 bytes, got \(kind.utf8.count)" }
         if configHash.utf8.count > 255 { return "configHash must be at most 255 UTF-8 bytes, got \(configHash.utf8.count)" }
+        guard (1 ... Int(UInt16.max)).contains(acquisitions) else {
+            return "acquisitions must be 1…\(UInt16.max), got \(acquisitions)"
+        }
         guard startedAt.isFinite, finishedAt.isFinite else {
             return "timestamps must be finite, got startedAt \(startedAt), finishedAt \(finishedAt)"
         }

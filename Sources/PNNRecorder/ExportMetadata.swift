@@ -10,6 +10,8 @@ struct ExportMetadata: Codable, Equatable {
         /// This record's rows are `firstRow ..< firstRow + rows` in every `.npy` file.
         var firstRow: Int
         var rows: Int
+        /// Readings averaged into each of this record's output rows; absent when 1.
+        var acquisitions: Int?
     }
 
     var format = "pnn-recorder-export"

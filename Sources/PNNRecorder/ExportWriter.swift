@@ -50,7 +50,8 @@ final class ExportWriter {
         let rows = record.samples
         entries.append(ExportMetadata.Record(
             sequence: record.sequence, kind: record.kind, configHash: record.configHash,
-            startedAt: record.startedAt, finishedAt: record.finishedAt, firstRow: inputs.rows, rows: rows))
+            startedAt: record.startedAt, finishedAt: record.finishedAt, firstRow: inputs.rows, rows: rows,
+            acquisitions: record.acquisitions > 1 ? record.acquisitions : nil))
         try inputs.append(record.input.scalars, rows: rows)
         if record.parameters.rank == 1 {
             try parameters.append(repeating: record.parameters.scalars, times: rows)

@@ -33,7 +33,7 @@ public final class RecordCursor {
         let device = self.device
         let since = self.since
         let wanted = { (type: FrameType, prefix: [UInt8]) -> Bool in
-            guard type == .batch else { return false }
+            guard type.isBatch else { return false }
             // An undecodable summary is read whole so the checksum can tell damage from a writer bug.
             guard let summary = RecordSummary(prefix) else { return true }
             return summary.device == device && since.map { summary.startedAt >= $0 } ?? true
@@ -53,7 +53,7 @@ public final class RecordCursor {
             case .damaged(let offset, _):
                 recorder.noteDamage(segment: segment, offset: offset)
             case .frame(let frame):
-                guard frame.type == .batch, let body = frame.body else { continue }
+                guard frame.type?.isBatch == true, let body = frame.body else { continue }
                 let record: BatchRecord
                 do throws(RecorderError) {
                     record = try BatchRecord(body: body)

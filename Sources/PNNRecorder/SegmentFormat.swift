@@ -62,14 +62,21 @@ enum SegmentFormat {
 
 /// What a frame holds, from the fourth byte of its body's marker.
 enum FrameType: UInt8 {
-    /// One `BatchRecord`.
+    /// One `BatchRecord` of single acquisitions.
     case batch = 0x42  // "B"
+    /// One `BatchRecord` whose outputs average several acquisitions: a batch body with a u16 count
+    /// after the marker. Its own type (not a new segment version) because readers skip frame types they
+    /// do not know: an older pnnd leaves these records alone instead of refusing the whole segment.
+    case averagedBatch = 0x41  // "A"
     /// The last sequence number of every device, written first in each new segment.
     case checkpoint = 0x53  // "S"
 
     static let markerPrefix: [UInt8] = Array("PNN".utf8)
 
     var marker: [UInt8] { Self.markerPrefix + [rawValue] }
+
+    /// Holds a `BatchRecord`.
+    var isBatch: Bool { self == .batch || self == .averagedBatch }
 
     /// The type named by the first four bytes of a body; nil when they are not a known marker.
     init?(marker bytes: ArraySlice<UInt8>) {

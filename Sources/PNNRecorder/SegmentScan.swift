@@ -27,7 +27,7 @@ struct SegmentScan {
             file: file, start: scan.header == .valid ? Int64(SegmentFormat.headerBytes) : 0, end: size,
             damagedAtStart: scan.header != .valid)
         while let step = try walker.next(wantsBody: { type, prefix in
-            verifyAll || type != .batch || RecordSummary(prefix) == nil
+            verifyAll || !type.isBatch || RecordSummary(prefix) == nil
         }) {
             switch step {
             case .damaged(let offset, let resumeAt):
@@ -35,7 +35,7 @@ struct SegmentScan {
                 if resumeAt == nil { scan.damagedTailStart = offset }
             case .frame(let frame):
                 switch frame.type {
-                case .batch:
+                case .batch, .averagedBatch:
                     guard let summary = RecordSummary(frame.body ?? frame.prefix) else {
                         // Checksum fine but undecodable: a writer bug, not a torn write.
                         scan.damage.append(frame.offset)

@@ -12,6 +12,22 @@ import Testing
         #expect(throws: ShapeError.self) { try Tensor<Float>(shape: [2, -3], scalars: []) }
     }
 
+    @Test func repeatedRowsAndTheirMeans() {
+        let x = Tensor<Float>(uncheckedRows: [1, 2, 3, 4], columns: 2)
+        let repeated = x.repeatingEachRow(3)
+        #expect(repeated.shape == [6, 2])
+        #expect(repeated.scalars == [1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4])
+        #expect(x.repeatingEachRow(1) == x)
+        #expect(repeated.meanOfConsecutiveRows(3) == x)
+        // Summed in Float64, rounded once: the mean of (1, 2^-24, -1) in Float32 would lose the middle
+        // term to the first addition.
+        let tiny = Tensor<Float>(uncheckedRows: [1, 0x1p-24, -1], columns: 1)
+        #expect(tiny.meanOfConsecutiveRows(3).scalars == [Float(0x1p-24 / 3.0)])
+        let y = Tensor<Double>(uncheckedRows: [1, 10, 3, 20, 5, 60, 7, 80], columns: 2)
+        #expect(y.meanOfConsecutiveRows(2).scalars == [2, 15, 6, 70])
+        #expect(Tensor<Double>.zeros([0, 3]).repeatingEachRow(4).shape == [0, 3])
+    }
+
     @Test func shapeErrorNamesTheMismatch() {
         #expect {
             try Tensor<Double>(shape: [2, 2], scalars: [1, 2, 3])

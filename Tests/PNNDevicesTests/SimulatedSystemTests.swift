@@ -31,6 +31,27 @@ import Testing
         #expect(await system.health() == DeviceHealth(state: .ready, measurements: 2))
     }
 
+    /// Averaging in the device is one measurement of every sample repeated in a row, averaged: the
+    /// same drive, hence the same noise draws, as a client repeating the rows itself and averaging.
+    @Test(arguments: ModelKind.allCases)
+    func averagedAcquisitionsAreTheMeanOfTheRepeatedBatch(kind: ModelKind) async throws {
+        let inDevice = try Self.system(kind, gap: .default, seed: 9)
+        let onClient = try Self.system(kind, gap: .default, seed: 9)
+        let (x, theta) = point(inDevice.description.shape, batch: 4, seed: 5)
+        let averaged = try await inDevice.run(input: x, parameters: theta, acquisitions: 4)
+        let readings = try await onClient.run(input: x.repeatingEachRow(4), parameters: theta)
+        #expect(readings.shape == [16, inDevice.description.outputs])
+        #expect(averaged == readings.meanOfConsecutiveRows(4))
+        #expect(averaged.shape == [4, inDevice.description.outputs])
+        // One measurement, not four; and the acquisitions differ (the noise is averaged, not copied).
+        #expect(await inDevice.health().measurements == 1)
+        #expect(readings.scalars[0 ..< readings.shape[1]] != readings.scalars[readings.shape[1] ..< 2 * readings.shape[1]])
+        // One acquisition is a plain run.
+        let once = try Self.system(kind, gap: .default, seed: 9)
+        let plain = try Self.system(kind, gap: .default, seed: 9)
+        #expect(try await once.run(input: x, parameters: theta, acquisitions: 1) == (try await plain.run(input: x, parameters: theta)))
+    }
+
     @Test(arguments: ModelKind.allCases)
     func theSameSeedRepeatsTheSameMeasurements(kind: ModelKind) async throws {
         let a = try Self.system(kind, gap: .default, seed: 42)

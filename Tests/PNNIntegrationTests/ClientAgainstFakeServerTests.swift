@@ -392,7 +392,7 @@ struct BlockingClientAgainstFakeServerTests {
             var requests: [RequestEnvelope] = []
             for _ in 0 ..< 3 { requests.append(try await connection.nextRequest()) }
             for request in requests.reversed() {
-                guard case .run(_, let x, _) = request.request else { Issue.record("expected run"); continue }
+                guard case .run(_, let x, _, _) = request.request else { Issue.record("expected run"); continue }
                 try await connection.reply(.ran(sampleRunInfo(), output: Tensor(rowVector: [10 * x.scalars[0]])), to: request)
             }
             // A failing batch among pipelined ones: every reply is still read, then the error thrown.

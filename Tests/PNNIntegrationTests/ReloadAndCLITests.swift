@@ -89,6 +89,18 @@ import Testing
                                      "--output", harness.directory.path("y0.npy")])
         #expect(plain.status == 0, "stderr: \(plain.stderr)")
         #expect(try Tensor<Float>(npyFile: harness.directory.path("y0.npy")).shape == [3, 32])
+        // Averaged in the device: still one row per sample; echo0's four readings of a sample are the
+        // sample itself, so their mean is too.
+        let echoX = Tensor<Float>.random(rows: 3, columns: 64, in: -1 ... 1, seed: 6)
+        try echoX.writeNPY(to: harness.directory.path("e.npy"))
+        let averaged = try harness.pnn(["run", "echo0", "--acquisitions", "4", "--input", harness.directory.path("e.npy"),
+                                        "--output", harness.directory.path("ye.npy"), "--json"])
+        #expect(averaged.status == 0, "stderr: \(averaged.stderr)")
+        #expect(averaged.stdout.contains("\"acquisitions\" : 4"), "\(averaged.stdout)")
+        #expect(try Tensor<Float>(npyFile: harness.directory.path("ye.npy")) == echoX)
+        let refused = try harness.pnn(["run", "echo0", "--acquisitions", "65", "--input", harness.directory.path("e.npy"),
+                                       "--output", harness.directory.path("yx.npy")])
+        #expect(refused.status != 0 && refused.stderr.contains("--acquisitions must be 1…64, got 65"), "\(refused.stderr)")
         let metrics = try harness.pnn(["metrics"])
         #expect(metrics.stdout.contains("pnn_requests_total"))
         #expect(metrics.stdout.contains("device=\"shg0\""))

@@ -56,6 +56,8 @@ struct FastJSONTests {
                     meta.samples = checked
                     meta.seed = checked.isMultiple(of: 2) ? .max : UInt64(checked)
                     try compare(meta)
+                    meta.acquisitions = [2, 64, Int.max][checked % 3]
+                    try compare(meta)
                     checked += 1
                 }
             }
@@ -160,6 +162,10 @@ struct FastJSONTests {
         #"{"device":"sim0","op":"calibrate","samples":8,"seed":18446744073709551616}"#,
         #"{"device":"sim0","op":"calibrate","samples":8,"seed":-1}"#,
         #"{"device":"sim0","op":"calibrate","samples":8.0}"#,
+        #"{"acquisitions":4,"device":"sim0","op":"run"}"#,
+        #"{"op":"run","device":"sim0","acquisitions":64,"acquisitions":2}"#,
+        #"{"acquisitions":4.5,"device":"sim0","op":"run"}"#,
+        #"{"acquisitions":-1,"device":"sim0","op":"run"}"#,
         #"{"device":"sim0","op":"calibrate","samples":8e0}"#,
         #"{"device":"sim0","op":"calibrate","samples":-4}"#,
         #"{"device":"sim0","op":"calibrate","samples":9223372036854775807}"#,

@@ -26,6 +26,10 @@ struct WireFormatRequestTests {
             device: "sim0", input: sampleTensor([1, 1], seed: 1), parameters: Tensor<Float>([]))),
         RequestEnvelope(id: 10, request: .run(
             device: "sim0", input: Tensor<Float>.zeros([0, 3]), parameters: sampleTensor([2], seed: 3))),
+        RequestEnvelope(id: 14, request: .run(
+            device: "elec0", input: sampleTensor([3, 5], seed: 4), parameters: sampleTensor([5], seed: 5), acquisitions: 4)),
+        RequestEnvelope(id: 15, request: .run(
+            device: "elec0", input: sampleTensor([1, 2], seed: 6), parameters: Tensor<Float>([]), acquisitions: 64)),
         RequestEnvelope(id: 11, request: .calibrate(device: "sim0", samples: 1, seed: nil)),
         RequestEnvelope(id: 12, request: .calibrate(device: "sim0", samples: 4096, seed: .max)),
         RequestEnvelope(id: 13, request: .status),
@@ -42,7 +46,7 @@ struct WireFormatRequestTests {
         // Through the bytes, not just the struct.
         let decoded = try WireFormat.request(from: Frame(body: buffer(body(frame))))
         #expect(decoded == c.envelope)
-        if case .run(_, let x, let theta) = c.envelope.request, case .run(_, let x2, let theta2) = decoded.request {
+        if case .run(_, let x, let theta, _) = c.envelope.request, case .run(_, let x2, let theta2, _) = decoded.request {
             expectBitExact(x2, x)
             expectBitExact(theta2, theta)
             #expect(frame.payload.readableBytes == 4 * (x.count + theta.count))
@@ -62,7 +66,7 @@ struct WireFormatRequestTests {
         let envelope = RequestEnvelope(id: 77, request: .run(device: "d", input: x, parameters: theta))
         let frame = WireFormat.frame(for: envelope, allocator: allocator)
         #expect(bytes(frame.payload) == floatBytes(x.scalars) + floatBytes(theta.scalars))
-        guard case .run(let device, let x2, let theta2) = try WireFormat.request(from: frame).request else {
+        guard case .run(let device, let x2, let theta2, _) = try WireFormat.request(from: frame).request else {
             Issue.record("not a run")
             return
         }
@@ -78,6 +82,13 @@ struct WireFormatRequestTests {
         #expect(text(frame.metadata) == #"{"deadlineMs":5000,"device":"sim0","op":"run","tensors":[{"name":"x","shape":[2,3]},{"name":"theta","shape":[2]}]}"#)
         #expect(bytes(frame.payload) == floatBytes([1, 2, 3, 4, 5, 6, 0.5, -0.0]))
         #expect(bytes(frame.payload).suffix(4) == [0x00, 0x00, 0x00, 0x80])
+
+        // A single acquisition is the default and leaves the field out, so the metadata an older
+        // client sends and the one this client sends for it are the same bytes.
+        let averaged = RequestEnvelope(id: 3, request: .run(
+            device: "elec0", input: Tensor(uncheckedRows: [1, 2], columns: 2), parameters: Tensor([]), acquisitions: 4))
+        #expect(text(WireFormat.frame(for: averaged, allocator: allocator).metadata)
+            == #"{"acquisitions":4,"device":"elec0","op":"run","tensors":[{"name":"x","shape":[1,2]},{"name":"theta","shape":[0]}]}"#)
     }
 
     @Test func otherRequestsProduceTheDocumentedJSON() {
@@ -193,6 +204,12 @@ struct WireFormatInvalidRequestTests {
         Case("release without device", #"{"op":"release"}"#, ["operation 'release' needs a 'device'"]),
         Case("calibrate without device", #"{"op":"calibrate","samples":3}"#, ["operation 'calibrate' needs a 'device'"]),
         Case("run without tensors", #"{"op":"run","device":"d"}"#, ["run needs a tensor 'x'"]),
+        Case("run with no acquisitions", #"{"op":"run","device":"d","acquisitions":0,"tensors":[\#(x23)]}"#,
+             payload: floatBytes([1, 2, 3, 4, 5, 6]), ["acquisitions must be 1…64, got 0"]),
+        Case("run with too many acquisitions", #"{"op":"run","device":"d","acquisitions":65,"tensors":[\#(x23)]}"#,
+             payload: floatBytes([1, 2, 3, 4, 5, 6]), ["acquisitions must be 1…64, got 65"]),
+        Case("acquisitions not an integer", #"{"op":"run","device":"d","acquisitions":"4","tensors":[\#(x23)]}"#,
+             payload: floatBytes([1, 2, 3, 4, 5, 6]), ["metadata field 'acquisitions' has the wrong type"]),
         Case("run without x", #"{"op":"run","device":"d","tensors":[\#(theta2)]}"#, payload: floatBytes([1, 2]),
              ["run needs a tensor 'x'"]),
         Case("run with an extra tensor", #"{"op":"run","device":"d","tensors":[\#(x23),\#(theta2),{"name":"z","shape":[1]}]}"#,

@@ -54,6 +54,33 @@ import Testing
             == ["inputs.npy", "meta.json", "outputs.npy", "parameters.npy"])
     }
 
+    /// Averaged records survive a reopen (the startup scan counts them) and export with their count;
+    /// single-acquisition records keep the field out of meta.json.
+    @Test func averagedRecordsAreStoredScannedAndExported() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var averaged = Fixtures.record(device: "elec", sequence: 2, batch: 3)
+        averaged.acquisitions = 4
+        let records = [Fixtures.record(device: "elec", sequence: 1, batch: 2), averaged,
+                       Fixtures.record(device: "elec", sequence: 3, batch: 1)]
+        do {
+            let recorder = try Recorder(directory: directory.path, segmentBytes: 1024)
+            for record in records { try recorder.append(record) }
+            recorder.close()
+        }
+        let reopened = try Recorder(directory: directory.path, segmentBytes: 1024)
+        #expect(reopened.statistics.records == 3)
+        #expect(reopened.lastSequence(device: "elec") == 3)
+        let out = directory.at("export/elec")
+        _ = try reopened.export(device: "elec", to: out)
+        let outputs = try Tensor<Float>(npyFile: out + "/outputs.npy")
+        #expect(outputs.scalars.map(\.bitPattern) == records.flatMap(\.output.scalars).map(\.bitPattern))
+        let meta = try JSONDecoder().decode(ExportMetadata.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/meta.json")))
+        #expect(meta.records.map(\.acquisitions) == [nil, 4, nil])
+        let text = try String(contentsOfFile: out + "/meta.json", encoding: .utf8)
+        #expect(text.components(separatedBy: "\"acquisitions\"").count == 2)
+    }
+
     @Test func exportSinceTakesTheLaterRecordsOnly() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

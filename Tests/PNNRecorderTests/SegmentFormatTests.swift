@@ -45,6 +45,25 @@ import Testing
         #expect(try BatchRecord(body: body) == record)
     }
 
+    /// An averaged batch is the batch layout with marker "PNNA" and the u16 count right after it.
+    @Test func averagedBatchFrameLayout() throws {
+        var record = Fixtures.record(sequence: 5, batch: 2)
+        let single = Array(record.encodedFrame().dropFirst(8))
+        record.acquisitions = 0x0104
+        let body = Array(record.encodedFrame().dropFirst(8))
+        #expect(body == Array("PNNA".utf8) + [0x04, 0x01] + single.dropFirst(4))
+        #expect(record.encodedBodyCount == body.count)
+        #expect(try BatchRecord(body: body) == record)
+        let summary = try #require(RecordSummary(Array(body.prefix(SegmentFormat.prefixBytes))))
+        #expect(summary.acquisitions == 0x0104 && summary.sequence == 5 && summary.inputShape == [2, 4])
+        // A count below 2 never comes with this marker: such a body is damaged.
+        var one = body
+        (one[4], one[5]) = (1, 0)
+        #expect(RecordSummary(one) == nil)
+        record.acquisitions = 0
+        #expect(record.problem?.contains("acquisitions must be 1…65535, got 0") == true)
+    }
+
     @Test func summaryDecodesFromThePrefixAlone() throws {
         let record = Fixtures.record(sequence: 9, batch: 64, inputs: 196)
         let body = Array(record.encodedFrame().dropFirst(8))

@@ -1,4 +1,5 @@
 import Foundation
+import PNNClient
 import PNNCore
 import PNNPhysics
 import PNNTestSupport
@@ -50,5 +51,60 @@ import Testing
         #expect(backend.calls == batches.count)
         backend.close()
         #expect(daemon.stop().status == 0)
+    }
+
+    /// With four acquisitions per reading, pnnd averages in the device: one request of B rows, a
+    /// record of B rows, and readings equal to a client repeating the rows itself and averaging them
+    /// (an identical device with the same seed, so the same noise draws).
+    @Test func fourAcquisitionsAreAveragedInTheDevice() async throws {
+        let directory = try ScratchDirectory()
+        let config = directory.path("pnnd.toml")
+        let device = { (name: String) in
+            """
+
+            [[device]]
+            name = "\(name)"
+            kind = "simulated-electronic"
+            inputs = 12
+            parameters = 12
+            outputs = 12
+            seed = 5
+            gap = "default"
+            """
+        }
+        try ("[server]\n" + device("eleca") + device("elecb")).write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(arguments: ["--config", config], directory: directory)
+        try daemon.waitUntilReady()
+        defer { _ = daemon.stop() }
+
+        let backend = try DaemonBackend.connect(socketPath: daemon.socketPath, device: "eleca")
+        #expect(backend.client.averagesAcquisitions && !backend.repeatsExactly)
+        let raw = try PNNBlockingClient.connect(socketPath: daemon.socketPath)
+        _ = try raw.hello()
+        var rng = SeededGenerator(seed: 12)
+        let x = Tensor(uncheckedRows: (0 ..< 8 * 12).map { _ in rng.nextUniform(in: -0.5 ... 0.5) }, columns: 12)
+        let theta = (0 ..< 12).map { _ in rng.nextUniform(in: -0.5 ... 0.5) }
+
+        let before = try raw.status().recorderBytes
+        let averaged = try await backend.measure(batches: [(x, theta)], acquisitions: 4)
+        let afterAveraged = try raw.status().recorderBytes
+        let x32 = x.converted(to: Float.self), theta32 = Tensor(theta).converted(to: Float.self)
+        let (readings, _) = try raw.run("elecb", input: x32.repeatingEachRow(4), parameters: theta32)
+        let afterRaw = try raw.status().recorderBytes
+
+        #expect(backend.calls == 1)
+        #expect(averaged.count == 1 && averaged[0].shape == [8, 12])
+        #expect(averaged[0] == readings.meanOfConsecutiveRows(4).converted(to: Double.self))
+        // The averaged record holds 8 rows each way, the raw one 32.
+        #expect(afterAveraged - before < (afterRaw - afterAveraged) / 2)
+
+        // Out of range is refused before anything is sent; so is averaging a daemon never offered.
+        #expect(throws: ClientError.self) { try raw.run("elecb", input: x32, parameters: theta32, acquisitions: 65) }
+        let unintroduced = try PNNBlockingClient.connect(socketPath: daemon.socketPath)
+        #expect(!unintroduced.averagesAcquisitions)
+        #expect(throws: ClientError.self) { try unintroduced.run("elecb", input: x32, parameters: theta32, acquisitions: 4) }
+        unintroduced.close()
+        raw.close()
+        backend.close()
     }
 }

@@ -126,6 +126,7 @@ class Client:
         self.sock = sock
         self._ids = itertools.count(1)  # 0 is reserved for connection-level errors
         self._replies, self.events = {}, []
+        self.capabilities = ()  # from hello; "acquisitions" means run(..., acquisitions=A) is honoured
 
     def close(self):
         self.sock.close()
@@ -188,7 +189,9 @@ class Client:
 
     # Operations (docs/protocol.md, "Operations").
     def hello(self, client="pnn_client.py"):
-        return self.call("hello", {"versions": [VERSION], "client": client})[0]["hello"]
+        reply = self.call("hello", {"versions": [VERSION], "client": client})[0]["hello"]
+        self.capabilities = tuple(reply.get("capabilities", ()))
+        return reply
 
     def list_devices(self):
         return self.call("listDevices")[0].get("devices", [])
@@ -203,9 +206,16 @@ class Client:
     def release(self, device):
         return self.call("release", {"device": device})[0]["released"]
 
-    def run(self, device, x, theta=(), deadline_ms=None):
-        """x [B×N], theta [P] -> (y [B×M], run info dict)."""
-        meta, tensors = self.call("run", {"device": device}, [("x", x), ("theta", theta)], deadline_ms)
+    def run(self, device, x, theta=(), deadline_ms=None, acquisitions=1):
+        """x [B×N], theta [P] -> (y [B×M], run info dict). acquisitions=A > 1: each row of y is the
+        device's mean of A readings of its sample; needs a hello() that listed "acquisitions" (an
+        older pnnd would ignore the field and measure once)."""
+        fields = {"device": device}
+        if acquisitions != 1:
+            if "acquisitions" not in self.capabilities:
+                raise ValueError("pnnd did not offer 'acquisitions' in hello(); call hello() first")
+            fields["acquisitions"] = acquisitions
+        meta, tensors = self.call("run", fields, [("x", x), ("theta", theta)], deadline_ms)
         return tensors["y"], meta["run"]
 
     def calibrate(self, device, samples, seed=None, deadline_ms=None):

@@ -220,6 +220,24 @@ def test_client_run_against_scripted_peer(mode):
     peer.client.close()
 
 
+def test_client_asks_for_acquisitions_only_when_offered(mode):
+    def script(kind, rid, meta, payload):
+        if meta["op"] == "hello":
+            return reply(rid, {"ok": True, "op": "hello", "hello": {"version": 1, "server": "fake", "maxFrameBytes": 1000,
+                                                                     "capabilities": ["run", "acquisitions"]}})
+        assert meta["acquisitions"] == 4
+        desc, data = pnn_client.pack_tensors([("y", [[1.0]])])
+        return reply(rid, {"ok": True, "op": "run", "tensors": desc, "run": {"sequence": 1}}, data)
+
+    peer = Peer(script)
+    with pytest.raises(ValueError, match="did not offer 'acquisitions'"):
+        peer.client.run("sim0", [[1]], acquisitions=4)
+    peer.client.hello()
+    y, info = peer.client.run("sim0", [[1]], acquisitions=4)
+    assert flat(y) == [1.0] and info == {"sequence": 1}
+    peer.client.close()
+
+
 def test_client_matches_out_of_order_replies_and_raises_pnn_error():
     held = []
 

@@ -145,7 +145,8 @@ final class Dispatcher: Sendable {
             }
             logger.debug("hello", metadata: ["pnn.client": "\(client)", "pnn.connection": "\(connection.id)"])
             return .hello(HelloReply(version: Int(Frame.version), server: serverName,
-                                     capabilities: ["run", "calibrate", "lease", "subscribe", "cancel", "deadline", "metrics"],
+                                     capabilities: ["run", "calibrate", "lease", "subscribe", "cancel", "deadline", "metrics",
+                                                    HelloReply.acquisitionsCapability],
                                      maxFrameBytes: maxFrameBytes))
         case .listDevices:
             var list: [DeviceSummary] = []
@@ -162,11 +163,12 @@ final class Dispatcher: Sendable {
             if let denied = checkDriveAccess(connection, "release", name) { return denied }
             guard let worker = worker(name) else { return notFound(name) }
             return await worker.release(connection: connection.id)
-        case .run(let name, let x, let theta):
+        case .run(let name, let x, let theta, let acquisitions):
             if let denied = checkDriveAccess(connection, "run", name) { return denied }
             guard let worker = worker(name) else { return notFound(name) }
             if let refusal = validate(x, theta, for: worker.description) { return .failure(refusal) }
-            return await submit(.run(input: x, parameters: theta), to: worker, envelope, connection)
+            return await submit(.run(input: x, parameters: theta, acquisitions: acquisitions), to: worker, envelope,
+                                connection)
         case .calibrate(let name, let samples, let seed):
             if let denied = checkDriveAccess(connection, "calibrate", name) { return denied }
             guard let worker = worker(name) else { return notFound(name) }

@@ -233,8 +233,8 @@ actor DeviceWorker {
     private func execute(_ work: Job.Work, enqueuedAt: ContinuousClock.Instant) async -> Response {
         let queued = (ContinuousClock.now - enqueuedAt).seconds
         switch work {
-        case .run(let input, let parameters):
-            let taken = await take(input: input, parameters: parameters, kind: "run")
+        case .run(let input, let parameters, let acquisitions):
+            let taken = await take(input: input, parameters: parameters, acquisitions: acquisitions, kind: "run")
             let state = self.state
             // The device moves on (the next job's task starts once this one suspends) while this
             // record becomes durable; `commit` queues it before suspending, so records stay in order.
@@ -261,7 +261,7 @@ actor DeviceWorker {
         var inputs: [Float] = [], thetas: [Float] = [], outputs: [Float] = []
         var sequences: [UInt64] = []
         for batch in CalibrationProbes.make(for: description, samples: samples, seed: seed) {
-            switch await take(input: batch.input, parameters: batch.parameters, kind: "calibrate") {
+            switch await take(input: batch.input, parameters: batch.parameters, acquisitions: 1, kind: "calibrate") {
             case .success(let (output, record)):
                 if let error = await commit(record) { return .failure(error) }
                 inputs += batch.input.scalars
@@ -302,7 +302,7 @@ actor DeviceWorker {
     }
 
     /// One batch on the device and the record describing it (not yet stored: see `commit`).
-    private func take(input: Tensor<Float>, parameters: Tensor<Float>, kind: String)
+    private func take(input: Tensor<Float>, parameters: Tensor<Float>, acquisitions: Int, kind: String)
         async -> Result<(output: Tensor<Float>, record: BatchRecord), ProtocolError> {
         lastHealthyState = state
         state = .busy
@@ -310,7 +310,7 @@ actor DeviceWorker {
         let started = Self.now()
         let output: Tensor<Float>
         do {
-            output = try await system.run(input: input, parameters: parameters)
+            output = try await system.run(input: input, parameters: parameters, acquisitions: acquisitions)
         } catch {
             // Only a failure of the instrument itself marks the device faulted; a refused input or a
             // cancelled wait says nothing about its health.
@@ -338,7 +338,7 @@ actor DeviceWorker {
         sequence += 1
         let record = BatchRecord(device: name, sequence: sequence, startedAt: started, finishedAt: finished,
                                  configHash: configHash, kind: kind, input: input, parameters: parameters,
-                                 output: output)
+                                 output: output, acquisitions: acquisitions)
         return .success((output, record))
     }
 

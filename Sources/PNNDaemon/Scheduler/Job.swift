@@ -4,7 +4,8 @@ import PNNProtocol
 /// One unit of device work waiting in, or taken from, a device queue.
 final class Job: Sendable {
     enum Work: Sendable {
-        case run(input: Tensor<Float>, parameters: Tensor<Float>)
+        /// `acquisitions` ≥ 1: readings of each sample the device averages (validated by the wire format).
+        case run(input: Tensor<Float>, parameters: Tensor<Float>, acquisitions: Int = 1)
         case calibrate(samples: Int, seed: UInt64)
     }
 

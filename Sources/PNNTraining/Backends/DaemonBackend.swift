@@ -56,24 +56,31 @@ public final class DaemonBackend: PhysicalBackend {
     public var time: MeasurementTime { counter.time }
 
     public func measure(_ x: Tensor<Double>, _ theta: [Double]) async throws(TrainingError) -> Tensor<Double> {
-        let clock = ContinuousClock()
-        let start = clock.now
-        do {
-            let (y, info) = try client.run(device, input: x.converted(to: Float.self),
-                                           parameters: Tensor(theta).converted(to: Float.self))
-            counter.record(samples: x.shape[0])
-            counter.add(waitSeconds: (clock.now - start).seconds, deviceSeconds: info.deviceSeconds)
-            return y.converted(to: Double.self)
-        } catch {
-            throw TrainingError(.device, "\(device): \(error.message)")
+        try run([(x, theta)], acquisitions: 1)[0]
+    }
+
+    public func measure(batches: [(x: Tensor<Double>, theta: [Double])]) async throws(TrainingError) -> [Tensor<Double>] {
+        try run(batches, acquisitions: 1)
+    }
+
+    /// pnnd averages in the device when its `hello` offered it (a quarter of the transport and of the
+    /// recorded bytes at four acquisitions); an older pnnd gets every sample repeated in the batch.
+    public func measure(batches: [(x: Tensor<Double>, theta: [Double])], acquisitions: Int) async throws(TrainingError)
+        -> [Tensor<Double>]
+    {
+        let repeats = repeatsExactly ? 1 : acquisitions
+        guard repeats == 1 || client.averagesAcquisitions else {
+            return try await averagingHere(batches: batches, acquisitions: repeats)
         }
+        return try run(batches, acquisitions: repeats)
     }
 
     /// Pipelined: every request (up to the device's queue capacity) is on the socket before the first
     /// reply is read, so pnnd measures the next batch while it records the previous one and the
     /// client's wake-ups overlap device time.
-    public func measure(batches: [(x: Tensor<Double>, theta: [Double])]) async throws(TrainingError) -> [Tensor<Double>] {
-        if batches.count == 1 { return [try await measure(batches[0].x, batches[0].theta)] }
+    private func run(_ batches: [(x: Tensor<Double>, theta: [Double])], acquisitions: Int) throws(TrainingError)
+        -> [Tensor<Double>]
+    {
         // pnnd answers a request beyond the device's queue with resourceExhausted, so no more than the
         // queue holds are in flight at once (16 by default, as many as the hybrid's channels).
         let window = max(1, info.queueCapacity)
@@ -83,11 +90,14 @@ public final class DaemonBackend: PhysicalBackend {
         let began = clock.now
         do {
             for start in stride(from: 0, to: batches.count, by: window) {
-                let part = batches[start ..< min(batches.count, start + window)]
-                let replies = try client.run(device, batches: part.map {
+                let part = batches[start ..< min(batches.count, start + window)].map {
                     (input: $0.x.converted(to: Float.self), parameters: Tensor($0.theta).converted(to: Float.self))
-                })
-                for batch in part { counter.record(samples: batch.x.shape[0]) }
+                }
+                let replies = part.count == 1
+                    ? [try client.run(device, input: part[0].input, parameters: part[0].parameters,
+                                      acquisitions: acquisitions)]
+                    : try client.run(device, batches: part, acquisitions: acquisitions)
+                for batch in part { counter.record(samples: batch.input.shape[0]) }
                 deviceSeconds += replies.reduce(0) { $0 + $1.info.deviceSeconds }
                 outputs += replies.map { $0.output.converted(to: Double.self) }
             }

@@ -18,6 +18,11 @@ public protocol PhysicalBackend: AnyObject, Sendable {
     /// Several independent measurements, taken in this order (so a noisy device gives the same
     /// readings as one `measure` after another); a backend may overlap their transport.
     func measure(batches: [(x: Tensor<Double>, theta: [Double])]) async throws(TrainingError) -> [Tensor<Double>]
+    /// As `measure(batches:)`, each sample's reading the mean of `acquisitions` readings taken in a row.
+    /// The default sends every sample `acquisitions` times in one batch and averages here (or measures
+    /// once when the backend `repeatsExactly`); a backend whose device averages itself passes the count on.
+    func measure(batches: [(x: Tensor<Double>, theta: [Double])], acquisitions: Int) async throws(TrainingError)
+        -> [Tensor<Double>]
     /// Measurements made so far (each one batch).
     var calls: Int { get }
     /// True when measuring the same drive again gives the same reading (a twin, a gap-free simulator),
@@ -32,6 +37,30 @@ extension PhysicalBackend {
         var outputs: [Tensor<Double>] = []
         for batch in batches { outputs.append(try await measure(batch.x, batch.theta)) }
         return outputs
+    }
+
+    public func measure(batches: [(x: Tensor<Double>, theta: [Double])], acquisitions: Int) async throws(TrainingError)
+        -> [Tensor<Double>]
+    {
+        try await averagingHere(batches: batches, acquisitions: acquisitions)
+    }
+
+    /// Every sample sent `acquisitions` times in a row in one batch, and averaged on this side.
+    func averagingHere(batches: [(x: Tensor<Double>, theta: [Double])], acquisitions: Int) async throws(TrainingError)
+        -> [Tensor<Double>]
+    {
+        let repeats = repeatsExactly ? 1 : acquisitions
+        guard repeats > 1 else { return try await measure(batches: batches) }
+        let readings = try await measure(batches: batches.map { ($0.x.repeatingEachRow(repeats), $0.theta) })
+        var means: [Tensor<Double>] = []
+        for (k, y) in readings.enumerated() {
+            let rows = batches[k].x.shape[0] * repeats
+            guard y.rank == 2, y.shape[0] == rows else {
+                throw TrainingError(.device, "\(label) returned readings of shape \(y.shape) for \(rows) driven rows")
+            }
+            means.append(y.meanOfConsecutiveRows(repeats))
+        }
+        return means
     }
 }
 

@@ -23,6 +23,8 @@ public final class SimulatorBackend: PhysicalBackend {
     }
 
     public var calls: Int { counter.calls }
+    /// Rows driven so far (samples × acquisitions).
+    public var drivenRows: Int { counter.samples }
     /// Time spent measuring (all of it is device time here).
     public var time: MeasurementTime { counter.time }
 
@@ -59,6 +61,8 @@ public final class TwinBackend: PhysicalBackend {
     public var label: String { "twin" }
     public var shape: ModelShape { twin.shape }
     public var calls: Int { counter.calls }
+    /// Rows driven so far (samples × acquisitions).
+    public var drivenRows: Int { counter.samples }
     public var repeatsExactly: Bool { true }
 
     public func measure(_ x: Tensor<Double>, _ theta: [Double]) async throws(TrainingError) -> Tensor<Double> {

@@ -29,12 +29,13 @@ public struct Parallel: Layer {
         parameterOffsets = branches.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.parameterCount) }
     }
 
-    /// The branches, when all are physical layers on one backend: their measurements then go out as
-    /// one pipelined sequence (same order, same readings).
+    /// The branches, when all are physical layers on one backend averaging as many acquisitions: their
+    /// measurements then go out as one pipelined sequence (same order, same readings).
     var sharedDeviceChannels: [PhysicalLayer]? {
         let channels = branches.compactMap { $0 as? PhysicalLayer }
         guard channels.count == branches.count, channels.count > 1,
-              channels.allSatisfy({ $0.backend === channels[0].backend }) else { return nil }
+              channels.allSatisfy({ $0.backend === channels[0].backend && $0.acquisitions == channels[0].acquisitions })
+        else { return nil }
         return channels
     }
 

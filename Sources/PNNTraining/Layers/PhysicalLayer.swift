@@ -1,5 +1,6 @@
 import PNNCore
 import PNNPhysics
+import PNNProtocol
 
 /// A layer whose forward pass is a measurement on a physical system and whose backward pass is the
 /// VJP of a digital twin at the same inputs and parameters (physics-aware training).
@@ -20,13 +21,12 @@ public struct PhysicalLayer: Layer {
     /// oscillators' models are only trusted — and their integrators only stable — for moderate drive).
     public let range: ClosedRange<Double>
     /// Acquisitions averaged into each reading: every sample is played this many times, back to back
-    /// within the one batch sent, and its readings are averaged — an oscilloscope's averaging mode.
-    /// The detector's additive noise falls by √acquisitions, and device time grows by the same factor.
-    /// A backend that repeats exactly (a twin, a gap-free simulator) is measured once instead.
+    /// within one measurement, and its readings are averaged — an oscilloscope's averaging mode. The
+    /// detector's additive noise falls by √acquisitions, and device time grows by the same factor.
+    /// pnnd averages in the device (`run` with `acquisitions`); other backends through
+    /// `PhysicalBackend.measure(batches:acquisitions:)`, which measures a backend that repeats exactly
+    /// (a twin, a gap-free simulator) once instead.
     public let acquisitions: Int
-
-    /// Acquisitions actually taken per reading.
-    var repeats: Int { backend.repeatsExactly ? 1 : acquisitions }
 
     public init(name: String, backend: any PhysicalBackend, twin: any Twin, penaltyWeight: Double = 1,
                 initialFraction: ClosedRange<Double> = 0.25 ... 0.75,
@@ -35,8 +35,9 @@ public struct PhysicalLayer: Layer {
             throw TrainingError(.shapeMismatch,
                                 "\(name): device \(backend.label) has shape \(backend.shape) but its twin has \(twin.shape)")
         }
-        guard (1 ... 64).contains(acquisitions) else {
-            throw TrainingError(.invalidArgument, "\(name): acquisitions must be 1…64, got \(acquisitions)")
+        guard (1 ... Request.maximumAcquisitions).contains(acquisitions) else {
+            throw TrainingError(.invalidArgument,
+                                "\(name): acquisitions must be 1…\(Request.maximumAcquisitions), got \(acquisitions)")
         }
         self.acquisitions = acquisitions
         self.name = name
@@ -85,43 +86,16 @@ public struct PhysicalLayer: Layer {
     public func forward(_ x: Tensor<Double>, parameters theta: [Double]) async throws(TrainingError) -> Tensor<Double> {
         try checkInput(x)
         try checkParameters(theta)
-        return try reading(await backend.measure(sent(x), theta), batch: x.shape[0])
-    }
-
-    /// The batch as sent: clamped into the working range, each sample repeated `acquisitions` times in a row.
-    func sent(_ x: Tensor<Double>) -> Tensor<Double> {
-        let c = clamped(x)
-        let repeats = self.repeats
-        guard repeats > 1 else { return c }
-        let n = inputCount
-        var rows: [Double] = []
-        rows.reserveCapacity(c.scalars.count * repeats)
-        for b in 0 ..< c.shape[0] {
-            for _ in 0 ..< repeats { rows.append(contentsOf: c.scalars[b * n ..< (b + 1) * n]) }
+        let readings = try await backend.measure(batches: [(clamped(x), theta)], acquisitions: acquisitions)
+        guard readings.count == 1 else {
+            throw TrainingError(.device, "\(backend.label) returned \(readings.count) readings for 1 batch")
         }
-        return Tensor(uncheckedRows: rows, columns: n)
+        return try checkReading(readings[0], batch: x.shape[0])
     }
 
-    /// The reading of `batch` samples: the device's rows checked, and each sample's acquisitions averaged.
-    func reading(_ y: Tensor<Double>, batch: Int) throws(TrainingError) -> Tensor<Double> {
-        let repeats = self.repeats
-        let measured = try checkReading(y, batch: batch * repeats)
-        guard repeats > 1 else { return measured }
-        let m = outputCount
-        var mean = [Double](repeating: 0, count: batch * m)
-        for b in 0 ..< batch {
-            for a in 0 ..< repeats {
-                let row = (b * repeats + a) * m
-                for i in 0 ..< m { mean[b * m + i] += measured.scalars[row + i] }
-            }
-        }
-        let scale = 1 / Double(repeats)
-        for j in mean.indices { mean[j] *= scale }
-        return Tensor(uncheckedRows: mean, columns: m)
-    }
-
-    /// Several channels on one backend (`channels[k].backend === channels[0].backend`), measured as one
-    /// pipelined sequence in channel order: the same readings as channel by channel, less waiting.
+    /// Several channels on one backend (`channels[k].backend === channels[0].backend`, the same
+    /// `acquisitions`), measured as one pipelined sequence in channel order: the same readings as
+    /// channel by channel, less waiting.
     static func forward(channels: [PhysicalLayer], inputs: [Tensor<Double>], parameters: [[Double]])
         async throws(TrainingError) -> [Tensor<Double>]
     {
@@ -129,15 +103,15 @@ public struct PhysicalLayer: Layer {
         for (k, channel) in channels.enumerated() {
             try channel.checkInput(inputs[k])
             try channel.checkParameters(parameters[k])
-            batches.append((channel.sent(inputs[k]), parameters[k]))
+            batches.append((channel.clamped(inputs[k]), parameters[k]))
         }
-        let readings = try await channels[0].backend.measure(batches: batches)
+        let readings = try await channels[0].backend.measure(batches: batches, acquisitions: channels[0].acquisitions)
         guard readings.count == channels.count else {
             throw TrainingError(.device, "\(channels[0].backend.label) returned \(readings.count) readings for \(channels.count) batches")
         }
         var outputs: [Tensor<Double>] = []
         for (k, channel) in channels.enumerated() {
-            outputs.append(try channel.reading(readings[k], batch: inputs[k].shape[0]))
+            outputs.append(try channel.checkReading(readings[k], batch: inputs[k].shape[0]))
         }
         return outputs
     }

@@ -26,6 +26,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Where to write Y [B×M] (.npy, same dtype as X).", valueName: "Y.npy"))
     var output: String
 
+    @Option(help: ArgumentHelp("Drive every sample this many times in a row and write each sample's mean reading (1…64; the device averages, as a scope does).", valueName: "A"))
+    var acquisitions = 1
+
     @Flag(help: "Lease the device for this run.")
     var lease = false
 
@@ -39,6 +42,9 @@ struct Run: AsyncParsableCommand {
         if let deadline, !(deadline > 0 && deadline.isFinite) {
             throw ValidationError("--deadline must be a positive number of seconds, got \(deadline)")
         }
+        guard (1 ... Request.maximumAcquisitions).contains(acquisitions) else {
+            throw ValidationError("--acquisitions must be 1…\(Request.maximumAcquisitions), got \(acquisitions)")
+        }
     }
 
     struct Report: Encodable {
@@ -46,6 +52,7 @@ struct Run: AsyncParsableCommand {
         var inputShape: [Int]
         var output: String
         var outputShape: [Int]
+        var acquisitions: Int
         var dtype: String
         var leased: Bool
     }
@@ -63,7 +70,8 @@ struct Run: AsyncParsableCommand {
                 theta = Tensor<Float>(repeating: 0, shape: [p])
             }
             if lease { _ = try await client.lease(device) }
-            let result = try await client.run(device, input: x, parameters: theta, deadline: deadline.map { .seconds($0) })
+            let result = try await client.run(device, input: x, parameters: theta, acquisitions: acquisitions,
+                                              deadline: deadline.map { .seconds($0) })
             if lease { try await client.release(device) }
             return result
         }
@@ -71,9 +79,10 @@ struct Run: AsyncParsableCommand {
 
         if format.json {
             try JSONOutput.print(Report(run: info, inputShape: x.shape, output: output, outputShape: y.shape,
-                                        dtype: scalarType.numpyName, leased: lease))
+                                        acquisitions: acquisitions, dtype: scalarType.numpyName, leased: lease))
         } else {
-            print("\(info.device): sequence \(info.sequence), wrote Y \(y.shapeText) \(scalarType.numpyName) to \(output)")
+            let averaged = acquisitions > 1 ? " (each row the mean of \(acquisitions) acquisitions)" : ""
+            print("\(info.device): sequence \(info.sequence), wrote Y \(y.shapeText) \(scalarType.numpyName) to \(output)\(averaged)")
             print("queued \(DeviceTensors.milliseconds(info.queuedSeconds)), measured \(DeviceTensors.milliseconds(info.deviceSeconds)), "
                 + "started \(DeviceTensors.timestamp(info.startedAt)), device \(info.state.rawValue)")
         }
