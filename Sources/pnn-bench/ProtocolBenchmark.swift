@@ -4,6 +4,7 @@ import PNNClient
 import NIOCore
 import NIOPosix
 import PNNCore
+import PNNProtocol
 
 /// `pnn-bench protocol`: pnnd's round-trip latency and bulk throughput against a raw Unix-socket
 /// ping-pong measured in the same run, through both clients and with controlled thread placement, plus
@@ -17,12 +18,15 @@ struct ProtocolBenchmark: AsyncParsableCommand {
             device through both clients, PNNClient (async, NIO) and PNNBlockingClient (blocking POSIX \
             socket, for sequential callers such as a training loop): small requests (one 64-float sample) \
             for latency, 1 MiB batches (4096×64 floats each way) for throughput. The baseline is a blocking \
-            ping-pong of the same byte counts between two threads of this process over another Unix socket.
+            ping-pong of the same byte counts between two threads of this process over another Unix socket. \
+            Two more rows split pnnd's distance from it: the same blocking loop against a minimal SwiftNIO \
+            server with pnnd's framing that echoes each frame (the NIO floor), and the same loop sending a \
+            pre-encoded run frame to pnnd's echo0 (pnnd without a client library).
 
-            The three are interleaved in rounds, so drifting load on a shared machine hits them alike, and \
-            run under each --placement: `shared` puts this process, the baseline's echo thread and pnnd on \
-            one CPU; `split` puts this process on one CPU and pnnd and the echo thread on another (a message \
-            then wakes the other CPU, which is 3–4× slower on a VM); `free` leaves placement to the \
+            All five are interleaved in rounds, so drifting load on a shared machine hits them alike, and \
+            run under each --placement: `shared` puts this process, both echo servers and pnnd on one CPU; \
+            `split` puts this process on one CPU and pnnd and the echo servers on another (a message then \
+            wakes the other CPU, which is 3–4× slower on a VM); `free` leaves placement to the \
             scheduler, which picks either mode, differently for baseline and pnnd from run to run.
             """)
 
@@ -58,6 +62,14 @@ struct ProtocolBenchmark: AsyncParsableCommand {
         var placement: Placement
         var rawSmallP50Microseconds: Double
         var rawSmallP99Microseconds: Double
+        /// The raw loop against a minimal NIO server with pnnd's framing (`NIOFrameEcho`): the NIO floor.
+        var nioEchoSmallP50Microseconds: Double
+        var nioEchoSmallP99Microseconds: Double
+        var nioEchoP50Ratio: Double
+        /// The raw loop sending a pre-encoded `run` frame to pnnd's echo0: pnnd without a client library.
+        var rawClientSmallP50Microseconds: Double
+        var rawClientSmallP99Microseconds: Double
+        var rawClientP50Ratio: Double
         /// PNNClient (async, NIO).
         var asyncSmallP50Microseconds: Double
         var asyncSmallP99Microseconds: Double
@@ -104,6 +116,7 @@ struct ProtocolBenchmark: AsyncParsableCommand {
         var scratch = [UInt8](repeating: 0, count: bulkBytes + 4)
         let small = RawSocketPingPong.message(payloadBytes: smallBytes)
         let big = RawSocketPingPong.message(payloadBytes: bulkBytes)
+        let echo = try await NIOFrameEcho(path: directory + "/nio.sock")
 
         // pnnd.
         let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
@@ -127,6 +140,10 @@ struct ProtocolBenchmark: AsyncParsableCommand {
         let x = Tensor<Float>(uncheckedRows: (0 ..< 64).map { Float($0) / 64 }, columns: 64)
         let bigX = Tensor<Float>(uncheckedRows: [Float](repeating: 0.25, count: bulkBytes / 4), columns: 64)
         let none = Tensor<Float>([])
+        // The bytes PNNBlockingClient sends for the small request, for the raw loop to replay.
+        let runFrame = Self.encoded(WireFormat.frame(
+            for: RequestEnvelope(id: 1, request: .run(device: "echo0", input: x, parameters: none, acquisitions: 1)),
+            allocator: ByteBufferAllocator()))
         var sent = 0
 
         var figures: [Figures] = []
@@ -144,10 +161,26 @@ struct ProtocolBenchmark: AsyncParsableCommand {
             else { throw BenchError("cannot set CPU affinity for '\(placement.rawValue)'") }
             let fd = try raw.connect(serverCPUs: serverCPUs)
             defer { close(fd) }
+            try await echo.pin(to: serverCPUs)
+            let echoFD = try RawSocketPingPong.connect(path: directory + "/nio.sock")
+            defer { close(echoFD) }
+            let pnndFD = try RawSocketPingPong.connect(path: directory + "/pnnd.sock")
+            defer { close(pnndFD) }
+            var reply = [UInt8](repeating: 0, count: 4096)
+            guard RawSocketPingPong.roundTrip(echoFD, message: runFrame, scratch: &reply) else {
+                throw BenchError("the NIO echo did not send the pre-encoded run frame back")
+            }
+            let answered = RawSocketPingPong.exchange(pnndFD, message: runFrame, scratch: &reply)
+            guard Self.isRunReply(reply, length: answered) else {
+                throw BenchError("pnnd did not answer the pre-encoded run frame with a run reply (\(answered) bytes back)")
+            }
 
-            // Warm-up, then rounds of (raw, async, blocking) so that load changes hit all three alike.
+            // Warm-up, then rounds of (raw, NIO echo, raw loop to pnnd, async, blocking) so that load
+            // changes hit all five alike.
             for _ in 0 ..< 1000 {
                 _ = RawSocketPingPong.roundTrip(fd, message: small, scratch: &scratch)
+                _ = RawSocketPingPong.roundTrip(echoFD, message: runFrame, scratch: &reply)
+                _ = RawSocketPingPong.exchange(pnndFD, message: runFrame, scratch: &reply)
                 _ = try await client.run("echo0", input: x, parameters: none)
                 _ = try blocking.run("echo0", input: x, parameters: none)
             }
@@ -155,7 +188,10 @@ struct ProtocolBenchmark: AsyncParsableCommand {
             _ = try await client.run("echo0", input: bigX, parameters: none)
             _ = try blocking.run("echo0", input: bigX, parameters: none)
             var rawSeries = Series(), asyncSeries = Series(), blockingSeries = Series()
+            var echoSeries = Series(), rawClientSeries = Series()
             rawSeries.small.reserveCapacity(requests)
+            echoSeries.small.reserveCapacity(requests)
+            rawClientSeries.small.reserveCapacity(requests)
             asyncSeries.small.reserveCapacity(requests)
             blockingSeries.small.reserveCapacity(requests)
             for round in 0 ..< rounds {
@@ -164,6 +200,16 @@ struct ProtocolBenchmark: AsyncParsableCommand {
                     let t = ContinuousClock.now
                     _ = RawSocketPingPong.roundTrip(fd, message: small, scratch: &scratch)
                     rawSeries.small.append((ContinuousClock.now - t).microseconds)
+                }
+                for _ in 0 ..< n {
+                    let t = ContinuousClock.now
+                    _ = RawSocketPingPong.roundTrip(echoFD, message: runFrame, scratch: &reply)
+                    echoSeries.small.append((ContinuousClock.now - t).microseconds)
+                }
+                for _ in 0 ..< n {
+                    let t = ContinuousClock.now
+                    _ = RawSocketPingPong.exchange(pnndFD, message: runFrame, scratch: &reply)
+                    rawClientSeries.small.append((ContinuousClock.now - t).microseconds)
                 }
                 for _ in 0 ..< n {
                     let t = ContinuousClock.now
@@ -186,10 +232,13 @@ struct ProtocolBenchmark: AsyncParsableCommand {
                 for _ in 0 ..< b { _ = try blocking.run("echo0", input: bigX, parameters: none) }
                 blockingSeries.bulkSeconds += (ContinuousClock.now - t).microseconds / 1e6
             }
-            sent += 2 * (1001 + requests + bulk)
-            figures.append(Self.figures(placement, raw: rawSeries, async: asyncSeries, blocking: blockingSeries, bulk: bulk))
+            // pnnd's share: warm-up and timed small requests of three loops, the check above, the bulk.
+            sent += 3 * (1000 + requests) + 1 + 2 * (1 + bulk)
+            figures.append(Self.figures(placement, raw: rawSeries, echo: echoSeries, rawClient: rawClientSeries,
+                                        async: asyncSeries, blocking: blockingSeries, bulk: bulk))
         }
         blocking.close()
+        await echo.shutdown()
         CPUAffinity.pin(process: getpid(), to: cpus)
         CPUAffinity.pin(process: daemon.processIdentifier, to: cpus)
 
@@ -225,13 +274,15 @@ struct ProtocolBenchmark: AsyncParsableCommand {
         func percent(_ v: Double) -> String { String(format: "%4.0f %%", 100 * v) }
         for r in figures {
             let place = switch r.placement {
-            case .shared: "clients, pnnd and the raw echo thread on one CPU"
-            case .split: "clients on one CPU; pnnd and the raw echo thread on the other"
+            case .shared: "clients, pnnd and both echo servers on one CPU"
+            case .split: "clients on one CPU; pnnd and both echo servers on the other"
             case .free: "left to the scheduler"
             }
             print("placement \(r.placement.rawValue): \(place)")
             print("  round trip, small request (\(requests) sequential) p50 µs   p99 µs   p50/raw (target ≤ 2×)")
             print("    raw Unix-socket ping-pong                   \(f(r.rawSmallP50Microseconds).leftPad(7))  \(f(r.rawSmallP99Microseconds).leftPad(7))")
+            print("    raw loop ↔ NIO echo with pnn framing        \(f(r.nioEchoSmallP50Microseconds).leftPad(7))  \(f(r.nioEchoSmallP99Microseconds).leftPad(7))   \(ratio(r.nioEchoP50Ratio))")
+            print("    raw loop ↔ pnnd echo0 (pre-encoded run)     \(f(r.rawClientSmallP50Microseconds).leftPad(7))  \(f(r.rawClientSmallP99Microseconds).leftPad(7))   \(ratio(r.rawClientP50Ratio))")
             print("    pnnd echo0, PNNClient (async, NIO)          \(f(r.asyncSmallP50Microseconds).leftPad(7))  \(f(r.asyncSmallP99Microseconds).leftPad(7))   \(ratio(r.asyncP50Ratio))")
             print("    pnnd echo0, PNNBlockingClient (POSIX)       \(f(r.blockingSmallP50Microseconds).leftPad(7))  \(f(r.blockingSmallP99Microseconds).leftPad(7))   \(ratio(r.blockingP50Ratio))")
             print("  1 MiB each way (\(bulk) sequential)                  MiB/s   of raw (target ≥ 50 %)")
@@ -242,11 +293,17 @@ struct ProtocolBenchmark: AsyncParsableCommand {
         print("pnnd RSS: idle \(f(idleRSS)) MB, after \(report.soakRequests) requests \(f(soakRSS)) MB (target ≤ 30 MB idle, flat)")
     }
 
-    private static func figures(_ placement: Placement, raw: Series, async: Series, blocking: Series, bulk: Int) -> Figures {
+    private static func figures(_ placement: Placement, raw: Series, echo: Series, rawClient: Series, async: Series,
+                                blocking: Series, bulk: Int) -> Figures {
         let (r, a, b) = (raw.small.sorted(), async.small.sorted(), blocking.small.sorted())
+        let (e, c) = (echo.small.sorted(), rawClient.small.sorted())
         return Figures(
             placement: placement,
             rawSmallP50Microseconds: r.percentile(0.5), rawSmallP99Microseconds: r.percentile(0.99),
+            nioEchoSmallP50Microseconds: e.percentile(0.5), nioEchoSmallP99Microseconds: e.percentile(0.99),
+            nioEchoP50Ratio: e.percentile(0.5) / r.percentile(0.5),
+            rawClientSmallP50Microseconds: c.percentile(0.5), rawClientSmallP99Microseconds: c.percentile(0.99),
+            rawClientP50Ratio: c.percentile(0.5) / r.percentile(0.5),
             asyncSmallP50Microseconds: a.percentile(0.5), asyncSmallP99Microseconds: a.percentile(0.99),
             asyncP50Ratio: a.percentile(0.5) / r.percentile(0.5),
             blockingSmallP50Microseconds: b.percentile(0.5), blockingSmallP99Microseconds: b.percentile(0.99),
@@ -254,6 +311,23 @@ struct ProtocolBenchmark: AsyncParsableCommand {
             rawBulkMiBPerSecond: Double(bulk) / raw.bulkSeconds,
             asyncBulkMiBPerSecond: Double(bulk) / async.bulkSeconds, asyncBulkFraction: raw.bulkSeconds / async.bulkSeconds,
             blockingBulkMiBPerSecond: Double(bulk) / blocking.bulkSeconds, blockingBulkFraction: raw.bulkSeconds / blocking.bulkSeconds)
+    }
+
+    /// A frame's bytes as they go on the wire: u32-LE length prefix, then the body.
+    static func encoded(_ frame: Frame) -> [UInt8] {
+        var buffer = ByteBufferAllocator().buffer(capacity: 4 + frame.encodedLength)
+        buffer.writeInteger(UInt32(frame.encodedLength), endianness: .little)
+        frame.write(to: &buffer)
+        return buffer.readBytes(length: buffer.readableBytes) ?? []
+    }
+
+    /// Whether the `length` bytes at the start of `bytes` (prefix included) are a successful run reply.
+    static func isRunReply(_ bytes: [UInt8], length: Int) -> Bool {
+        guard length > 4 else { return false }
+        var body = ByteBufferAllocator().buffer(capacity: length - 4)
+        body.writeBytes(bytes[4 ..< length])
+        guard let frame = try? Frame(body: body), case .ran? = try? WireFormat.response(from: frame) else { return false }
+        return true
     }
 
     static func rssMegabytes(pid: Int32) -> Double {

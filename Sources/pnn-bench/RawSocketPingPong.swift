@@ -53,13 +53,21 @@ final class RawSocketPingPong: @unchecked Sendable {
     /// A connected client end; `serverCPUs` places the echo thread that serves it.
     func connect(serverCPUs cpus: [Int]? = nil) throws -> Int32 {
         serverCPUs.withLock { $0 = cpus }
+        return try Self.connect(path: path)
+    }
+
+    /// A blocking client socket connected to any stream socket at `path` (pnnd, the NIO echo).
+    static func connect(path: String) throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        Self.setSendBuffer(fd)
-        var address = Self.address(path)
+        setSendBuffer(fd)
+        var address = address(path)
         let status = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard fd >= 0, status == 0 else { throw BenchError("cannot connect to \(path)") }
+        guard fd >= 0, status == 0 else {
+            if fd >= 0 { close(fd) }
+            throw BenchError("cannot connect to \(path)")
+        }
         return fd
     }
 
@@ -73,6 +81,13 @@ final class RawSocketPingPong: @unchecked Sendable {
     static func roundTrip(_ fd: Int32, message: [UInt8], scratch: inout [UInt8]) -> Bool {
         guard writeAll(fd, message, count: message.count) else { return false }
         return readMessage(fd, into: &scratch) == message.count
+    }
+
+    /// Sends `message` (length prefix included) and reads one length-prefixed reply of any size; returns
+    /// the reply's size with its prefix (0 on failure). For frames whose reply differs from the request.
+    static func exchange(_ fd: Int32, message: [UInt8], scratch: inout [UInt8]) -> Int {
+        guard writeAll(fd, message, count: message.count) else { return 0 }
+        return readMessage(fd, into: &scratch)
     }
 
     static func message(payloadBytes: Int) -> [UInt8] {
