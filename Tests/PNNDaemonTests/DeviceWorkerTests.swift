@@ -46,6 +46,42 @@ struct DeviceWorkerTests {
         #expect(second.sequence == 2)
     }
 
+    /// The state gauges' values for echo0, by state name, from the Prometheus exposition.
+    static func stateGauges(_ metrics: DaemonMetrics) -> [String: Double] {
+        var values: [String: Double] = [:]
+        for line in metrics.exposition().split(separator: "\n") where line.hasPrefix("pnn_device_state{") {
+            guard line.contains("device=\"echo0\""), let state = line.split(separator: "state=\"").last?.split(separator: "\"").first,
+                  let value = line.split(separator: " ").last.flatMap({ Double($0) }) else { continue }
+            values[String(state)] = value
+        }
+        return values
+    }
+
+    @Test func stateGaugesShowExactlyTheCurrentState() async throws {
+        // Only the gauges of the old and the new state are written on a change: every other one must
+        // still read 0, and the current one 1, at each step.
+        let metrics = DaemonMetrics()
+        let gate = Gate()
+        let spec = DeviceSpec(name: "echo0", kind: .echo, shape: ModelShape(inputs: 4, parameters: 0, outputs: 4))
+        let system = GatedSystem(inner: try DeviceRegistry.make(spec, logger: Logger(label: "test")), gate: gate)
+        let worker = DeviceWorker(system: system, configHash: "h", queueCapacity: 4, leaseIdleSeconds: 60,
+                                  recorder: nil, metrics: metrics, events: EventHub(), logger: Logger(label: "test"))
+        func expectOnly(_ state: DeviceStateName) {
+            let gauges = Self.stateGauges(metrics)
+            #expect(gauges.count == DeviceStateName.allCases.count)
+            for s in DeviceStateName.allCases { #expect(gauges[s.rawValue] == (s == state ? 1 : 0), "\(s) while \(state)") }
+        }
+        expectOnly(.ready)
+        async let ran = Self.run(worker, Self.c1, id: 1)
+        try await Self.waitForDepth(worker, 1)
+        expectOnly(.busy)
+        await gate.open()
+        guard case .ran = await ran else { Issue.record("run failed"); return }
+        expectOnly(.ready)
+        await worker.drain(timeout: .seconds(5))
+        expectOnly(.closed)
+    }
+
     @Test func fullQueueAnswersResourceExhaustedAtOnce() async throws {
         let gate = Gate()
         let worker = try Self.worker(capacity: 2, gate: gate)

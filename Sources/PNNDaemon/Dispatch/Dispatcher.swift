@@ -120,7 +120,9 @@ final class Dispatcher: Sendable {
 
     func handle(_ envelope: RequestEnvelope, from connection: ClientConnection) async -> Response {
         let start = ContinuousClock.now
-        let response = await respond(to: envelope, from: connection)
+        // Looked up once: the reply and the metrics label both need it.
+        let target = envelope.request.device.flatMap { worker($0) }
+        let response = await respond(to: envelope, from: connection, target: target)
         let code: String
         if case .failure(let error) = response {
             code = error.code.rawValue
@@ -131,12 +133,15 @@ final class Dispatcher: Sendable {
         } else {
             code = "ok"
         }
-        let device = envelope.request.device.map { worker($0) == nil ? "unknown" : $0 } ?? "-"
+        let device = envelope.request.device.map { target == nil ? "unknown" : $0 } ?? "-"
         metrics.request(device: device, kind: envelope.request.operation, code: code, duration: ContinuousClock.now - start)
         return response
     }
 
-    private func respond(to envelope: RequestEnvelope, from connection: ClientConnection) async -> Response {
+    /// `target`: the worker of the device the request names, if there is one.
+    private func respond(to envelope: RequestEnvelope, from connection: ClientConnection, target: DeviceWorker?)
+        async -> Response
+    {
         switch envelope.request {
         case .hello(let versions, let client):
             guard versions.contains(Int(Frame.version)) else {
@@ -153,25 +158,25 @@ final class Dispatcher: Sendable {
             for worker in workers { list.append(await worker.summary()) }
             return .devices(list)
         case .describe(let name):
-            guard let worker = worker(name) else { return notFound(name) }
+            guard let worker = target else { return notFound(name) }
             return .description(await worker.info())
         case .lease(let name, let idle):
             if let denied = checkDriveAccess(connection, "lease", name) { return denied }
-            guard let worker = worker(name) else { return notFound(name) }
+            guard let worker = target else { return notFound(name) }
             return await worker.lease(connection: connection.id, uid: connection.uid, idleSeconds: idle)
         case .release(let name):
             if let denied = checkDriveAccess(connection, "release", name) { return denied }
-            guard let worker = worker(name) else { return notFound(name) }
+            guard let worker = target else { return notFound(name) }
             return await worker.release(connection: connection.id)
         case .run(let name, let x, let theta, let acquisitions):
             if let denied = checkDriveAccess(connection, "run", name) { return denied }
-            guard let worker = worker(name) else { return notFound(name) }
+            guard let worker = target else { return notFound(name) }
             if let refusal = validate(x, theta, for: worker.description) { return .failure(refusal) }
             return await submit(.run(input: x, parameters: theta, acquisitions: acquisitions), to: worker, envelope,
                                 connection)
         case .calibrate(let name, let samples, let seed):
             if let denied = checkDriveAccess(connection, "calibrate", name) { return denied }
-            guard let worker = worker(name) else { return notFound(name) }
+            guard let worker = target else { return notFound(name) }
             guard samples <= Self.maxCalibrationSamples else {
                 return .failure(ProtocolError(.invalidArgument,
                                               "calibrate takes at most \(Self.maxCalibrationSamples) samples per request, got \(samples)"))

@@ -87,6 +87,14 @@ public final class DaemonMetrics: Sendable {
         func setState(_ state: DeviceStateName) {
             for (s, gauge) in zip(DeviceStateName.allCases, states) { gauge.record(s == state ? 1 : 0) }
         }
+
+        /// A change of state: the old state's gauge to 0 and the new one's to 1, instead of writing every
+        /// state's gauge (each run changes state twice, and every gauge is a cache line of its own).
+        func changeState(from old: DeviceStateName, to new: DeviceStateName) {
+            guard old != new else { return }
+            if let i = DeviceStateName.allCases.firstIndex(of: old) { states[i].record(0) }
+            if let i = DeviceStateName.allCases.firstIndex(of: new) { states[i].record(1) }
+        }
     }
 
     func deviceGauges(device: String) -> DeviceGauges {

@@ -35,7 +35,10 @@ actor DeviceWorker {
     /// Measurements taken whose records are not yet durable (their replies wait for them).
     private var committing = 0
     private var accepting = true
-    private var state: DeviceStateName = .ready
+    /// Published to the state gauges on every change (`init` publishes the first).
+    private var state: DeviceStateName = .ready {
+        didSet { gauges.changeState(from: oldValue, to: state) }
+    }
     private var sequence: UInt64
     private var drained: [CheckedContinuation<Void, Never>] = []
     private var deadlineTimer: (fires: ContinuousClock.Instant, task: Task<Void, Never>)?
@@ -171,7 +174,6 @@ actor DeviceWorker {
         gauges.setQueueDepth(0)
         await system.close()
         state = .closed
-        gauges.setState(.closed)
     }
 
     private var isIdle: Bool { !processing && pending.isEmpty && committing == 0 }
@@ -306,7 +308,6 @@ actor DeviceWorker {
         async -> Result<(output: Tensor<Float>, record: BatchRecord), ProtocolError> {
         lastHealthyState = state
         state = .busy
-        gauges.setState(.busy)
         let started = Self.now()
         let output: Tensor<Float>
         do {
@@ -323,7 +324,6 @@ actor DeviceWorker {
                 return .failure(ProtocolError(.cancelled, "\(name): \(error.message)"))
             default:
                 state = .faulted
-                gauges.setState(.faulted)
                 logger.error("device fault", metadata: ["pnn.error": "\(error)"])
                 events.publish(DeviceEvent(device: name, kind: .fault, message: error.message, time: Self.now()))
                 return .failure(ProtocolError(.unavailable, "\(name): \(error.message)"))
@@ -334,7 +334,6 @@ actor DeviceWorker {
             events.publish(DeviceEvent(device: name, kind: .up, message: "recovered", time: finished))
         }
         state = .ready
-        gauges.setState(.ready)
         sequence += 1
         let record = BatchRecord(device: name, sequence: sequence, startedAt: started, finishedAt: finished,
                                  configHash: configHash, kind: kind, input: input, parameters: parameters,
@@ -345,7 +344,6 @@ actor DeviceWorker {
     /// Back to the state before a measurement that never happened.
     private func restoreState() {
         state = lastHealthyState
-        gauges.setState(state)
     }
 
     private var lastHealthyState: DeviceStateName = .ready
