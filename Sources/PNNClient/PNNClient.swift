@@ -41,9 +41,8 @@ public final class PNNClient: Sendable {
         let group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
         let bootstrap = ClientBootstrap(group: group)
             // Whole 1 MiB frames per write and per read (see SocketTuning).
-            .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(
-                minimum: 1024, initial: 16_384, maximum: SocketTuning.maximumReadBytes))
-            .channelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(SocketTuning.sendBufferBytes))
+            .channelOption(.recvAllocator, value: SocketTuning.receiveAllocator)
+            .channelOption(.socketOption(.so_sndbuf), value: SocketTuning.sendBuffer)
             .channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addPNNFraming(maxFrameBytes: maxFrameBytes)

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Socket settings pnnd and both clients use, so that a 1 MiB batch crosses the socket in one piece.
 ///
 /// With Linux's default send buffer (~208 KiB) a 1 MiB frame leaves in five or more pieces, each one a
@@ -11,4 +13,13 @@ public enum SocketTuning {
     public static let sendBufferBytes = 2 << 20
     /// Largest single read into a connection's receive buffer (NIO's default is 64 KiB).
     public static let maximumReadBytes = 2 << 20
+
+    /// The receive allocator of every NIO channel that carries pnn frames: small requests start in small
+    /// buffers, and reads grow to `maximumReadBytes` for large batches.
+    public static var receiveAllocator: AdaptiveRecvByteBufferAllocator {
+        AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16_384, maximum: maximumReadBytes)
+    }
+
+    /// `sendBufferBytes` as a NIO socket option value.
+    public static var sendBuffer: SocketOptionValue { SocketOptionValue(sendBufferBytes) }
 }

@@ -16,9 +16,8 @@ final class NIOFrameEcho: Sendable {
     init(path: String) async throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let bootstrap = ServerBootstrap(group: group)
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(
-                minimum: 1024, initial: 16_384, maximum: SocketTuning.maximumReadBytes))
-            .childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(SocketTuning.sendBufferBytes))
+            .childChannelOption(.recvAllocator, value: SocketTuning.receiveAllocator)
+            .childChannelOption(.socketOption(.so_sndbuf), value: SocketTuning.sendBuffer)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addPNNFraming(maxFrameBytes: 64 << 20)

@@ -37,9 +37,8 @@ final class PNNServer: Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             // Batches are large: whole 1 MiB frames per write and per read (see SocketTuning).
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(
-                minimum: 1024, initial: 16_384, maximum: SocketTuning.maximumReadBytes))
-            .childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(SocketTuning.sendBufferBytes))
+            .childChannelOption(.recvAllocator, value: SocketTuning.receiveAllocator)
+            .childChannelOption(.socketOption(.so_sndbuf), value: SocketTuning.sendBuffer)
             .childChannelInitializer { [self] channel in
                 self.initialise(channel)
             }
