@@ -72,13 +72,27 @@ public final class Daemon: Service, Sendable {
         self.notifier = notifier
     }
 
+    /// How much more start-up time one store-opening progress message asks for, and how often at most.
+    static let startExtension = Duration.seconds(30)
+    static let startExtensionInterval = Duration.seconds(5)
+
     public func run() async throws {
         let configuration = options.configuration
         let settings = configuration.server
         let recordsDirectory = settings.stateDirectory + "/records"
         let recorder: Recorder
         do {
-            recorder = try Recorder(directory: recordsDirectory, retentionBytes: settings.recordRetentionBytes)
+            // A full store on a cold disk can take long enough to open to approach TimeoutStartSec
+            // (docs/recorder.md), and the time grows with the record count. Each segment read is progress:
+            // ask systemd for more time while it lasts, at most every few seconds. A disk that hangs
+            // inside one segment sends nothing more, so the start still times out.
+            var asked: ContinuousClock.Instant?
+            recorder = try Recorder(directory: recordsDirectory, retentionBytes: settings.recordRetentionBytes) { read, all in
+                let now = ContinuousClock.now
+                if let asked, now - asked < Self.startExtensionInterval { return }
+                asked = now
+                notify { try $0.extendTimeout(by: Self.startExtension, status: "opening the record store: \(read) of \(all) segments read") }
+            }
         } catch {
             throw DaemonError(.io, "cannot open the record store in \(recordsDirectory): \(error)")
         }

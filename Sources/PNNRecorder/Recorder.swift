@@ -19,7 +19,12 @@ public final class Recorder: Sendable {
     /// Opens the store in `directory` (created with mode 0750 if missing) and recovers it: checks every
     /// segment, cuts a torn tail off the newest one (`statistics.recoveredBytes`), and applies retention.
     /// Throws `.busy` when another recorder has the directory open.
-    public init(directory: String, segmentBytes: Int = 64 << 20, retentionBytes: Int64 = 4 << 30) throws(RecorderError) {
+    ///
+    /// Opening a large store from a cold disk takes seconds (docs/recorder.md): `progress(segmentsRead,
+    /// segments)` is called before the first segment is read and after each one, on the calling thread,
+    /// so a daemon can report that it is still getting somewhere.
+    public init(directory: String, segmentBytes: Int = 64 << 20, retentionBytes: Int64 = 4 << 30,
+                progress: (_ segmentsRead: Int, _ segments: Int) -> Void = { _, _ in }) throws(RecorderError) {
         guard !directory.isEmpty else { throw RecorderError(.invalidArgument, "recorder directory must not be empty") }
         guard segmentBytes > 0, retentionBytes > 0 else {
             throw RecorderError(
@@ -29,7 +34,7 @@ public final class Recorder: Sendable {
         self.segmentBytes = segmentBytes
         self.retentionBytes = retentionBytes
         state = Mutex(try RecorderState.open(
-            directory: directory, segmentBytes: Int64(segmentBytes), retentionBytes: retentionBytes))
+            directory: directory, segmentBytes: Int64(segmentBytes), retentionBytes: retentionBytes, progress: progress))
     }
 
     deinit {

@@ -5,8 +5,10 @@ import Darwin
 #endif
 
 extension RecorderState {
-    /// Opens (creating if needed) the store in `directory`, takes its lock and recovers it.
-    static func open(directory: String, segmentBytes: Int64, retentionBytes: Int64) throws(RecorderError) -> RecorderState {
+    /// Opens (creating if needed) the store in `directory`, takes its lock and recovers it, calling
+    /// `progress(segmentsRead, segments)` before the first segment and after each one.
+    static func open(directory: String, segmentBytes: Int64, retentionBytes: Int64,
+                     progress: (_ segmentsRead: Int, _ segments: Int) -> Void) throws(RecorderError) -> RecorderState {
         try FileSystem.makeDirectories(directory)
         let directoryHandle = try FileDescriptor.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         let lock: FileDescriptor
@@ -24,7 +26,7 @@ extension RecorderState {
             guard try lock.lockExclusively(patience: .seconds(1)) else {
                 throw RecorderError(.busy, "'\(directory)' is in use by another recorder (it holds the lock on '\(lock.path)')")
             }
-            try state.recover()
+            try state.recover(progress: progress)
             state.applyRetention()
             // Truncations and a rewritten header are durable now; so is the entry of a segment whose
             // creation an earlier crash may have interrupted before its directory was flushed.
@@ -38,9 +40,10 @@ extension RecorderState {
 
     /// Scans every segment: older ones by their record summaries, the newest one frame by frame with
     /// checksums, cutting off a torn tail. Leaves the newest usable segment open as `active`.
-    private mutating func recover() throws(RecorderError) {
+    private mutating func recover(progress: (Int, Int) -> Void) throws(RecorderError) {
         let indices = try FileSystem.list(directory).compactMap(SegmentFormat.segmentIndex(fromName:)).sorted()
         var needsNewSegment = indices.isEmpty
+        progress(0, indices.count)
         for (position, index) in indices.enumerated() {
             let path = directory + "/" + SegmentFormat.segmentName(index: index)
             if position < indices.count - 1 {
@@ -48,6 +51,7 @@ extension RecorderState {
             } else {
                 needsNewSegment = try recoverNewest(index: index, path: path) == false
             }
+            progress(position + 1, indices.count)
         }
         if needsNewSegment, let directoryHandle {
             var index: UInt64 = 0

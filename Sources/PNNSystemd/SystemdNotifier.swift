@@ -107,10 +107,12 @@ public struct SystemdNotifier: Sendable, Hashable {
         try send(["MAINPID=\(pid)"])
     }
 
-    /// `EXTEND_TIMEOUT_USEC=`: asks for `duration` more before the start/stop timeout fires (e.g. instrument homing).
+    /// `EXTEND_TIMEOUT_USEC=`: asks for `duration` more before the start/stop timeout fires (e.g. instrument
+    /// homing); systemd then expects another message within `duration`. It never shortens the configured
+    /// timeout.
     @discardableResult
-    public func extendTimeout(by duration: Duration) throws(SystemError) -> Bool {
-        try send(["EXTEND_TIMEOUT_USEC=\(Self.microseconds(duration))"])
+    public func extendTimeout(by duration: Duration, status: String? = nil) throws(SystemError) -> Bool {
+        try send(["EXTEND_TIMEOUT_USEC=\(Self.microseconds(duration))"] + Self.statusAssignment(status))
     }
 
     /// `ERRNO=`: the errno-style reason of a failure, sent with a status line before exiting.

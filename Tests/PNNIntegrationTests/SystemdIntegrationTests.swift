@@ -40,6 +40,13 @@ import Testing
         #expect(seen.contains { $0.contains("READY=1") }, "messages: \(seen)")
         #expect(seen.contains { $0.contains("WATCHDOG=1") }, "messages: \(seen)")
         #expect(seen.contains { $0.contains("STATUS=serving 4 devices") }, "messages: \(seen)")
+        // Opening the record store asks for more start-up time, before READY=1 (systemd only counts it
+        // while the service is still starting).
+        let extended = try #require(seen.firstIndex {
+            $0.contains("EXTEND_TIMEOUT_USEC=30000000") && $0.contains("STATUS=opening the record store")
+        }, "messages: \(seen)")
+        let ready = try #require(seen.firstIndex { $0.contains("READY=1") })
+        #expect(extended < ready, "messages: \(seen)")
         daemon.send(SIGTERM)
         var stopping = false
         let stopDeadline = Date().addingTimeInterval(30)

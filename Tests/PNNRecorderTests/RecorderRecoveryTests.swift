@@ -121,6 +121,25 @@ import Testing
         for file in try directory.segments() where file != kept { try FileManager.default.removeItem(atPath: file) }
     }
 
+    @Test func openingReportsEverySegmentRead() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var calls: [[Int]] = []
+        do {
+            let recorder = try Recorder(directory: directory.path, segmentBytes: 900) { calls.append([$0, $1]) }
+            // A new store has no segment to read before it makes its first one.
+            #expect(calls == [[0, 0]])
+            for sequence in UInt64(1) ... 9 { try recorder.append(Fixtures.record(sequence: sequence)) }
+            recorder.close()
+        }
+        let segments = try directory.segments().count
+        try #require(segments >= 3)
+        calls = []
+        let recorder = try Recorder(directory: directory.path, segmentBytes: 900) { calls.append([$0, $1]) }
+        #expect(calls == (0 ... segments).map { [$0, segments] })
+        #expect(try recorder.records(device: "sim0").map(\.sequence) == Array(1 ... 9))
+    }
+
     @Test func damageInAnOlderSegmentSkipsOnlyTheDamagedRecord() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -32,6 +32,8 @@ struct SystemdNotifierTests {
         #expect(try TestSockets.receive(receiver) == "MAINPID=4242")
         #expect(try notifier.extendTimeout(by: .milliseconds(2_500)))
         #expect(try TestSockets.receive(receiver) == "EXTEND_TIMEOUT_USEC=2500000")
+        #expect(try notifier.extendTimeout(by: .seconds(30), status: "opening the record store: 2 of 5 segments read"))
+        #expect(try TestSockets.receive(receiver) == "EXTEND_TIMEOUT_USEC=30000000\nSTATUS=opening the record store: 2 of 5 segments read")
     }
 
     @Test("abstract-namespace NOTIFY_SOCKET (@name)")
