@@ -7,7 +7,7 @@ import PNNCore
 /// detector bins — one bin per class, or the mean of several (a wider detector: each reading's
 /// independent noise averages down). Wiring and averaging, not computation, so it is allowed in
 /// physics-only networks.
-public struct FeatureMap: Layer {
+public struct FeatureMap: ParameterFreeLayer {
     public let name: String
     public let inputCount: Int
     /// Input indices averaged into each output (one index for plain wiring).
@@ -38,8 +38,6 @@ public struct FeatureMap: Layer {
     }
 
     public var outputCount: Int { groups.count }
-    public var parameterCount: Int { 0 }
-    public func initialParameters(using rng: inout SeededGenerator) -> [Double] { [] }
 
     public func forward(_ x: Tensor<Double>, parameters _: [Double]) async throws(TrainingError) -> Tensor<Double> {
         try checkInput(x)

@@ -9,7 +9,7 @@ import PNNCore
 /// detector. Without it a long run (hundreds of thousands of calls) must chase the drift with its
 /// learning rate, which a decaying schedule cannot do at the end. A digital operation across samples:
 /// used only in `hybrid` experiments.
-public struct GainReference: Layer {
+public struct GainReference: ParameterFreeLayer {
     public let name: String
     public let width: Int
     /// Features per block (each block is one device call's readings).
@@ -24,8 +24,6 @@ public struct GainReference: Layer {
 
     public var inputCount: Int { width }
     public var outputCount: Int { width }
-    public var parameterCount: Int { 0 }
-    public func initialParameters(using rng: inout SeededGenerator) -> [Double] { [] }
 
     /// A dark acquisition (mean ~0) is left as it is rather than blown up.
     static let floor = 1e-9

@@ -2,7 +2,7 @@ import PNNCore
 
 /// y = max(x, 0): the digital nonlinearity of the `hybrid` experiments (physics-only networks rely on
 /// the device's own nonlinearity instead).
-public struct ReLU: Layer {
+public struct ReLU: ParameterFreeLayer {
     public let name: String
     public let width: Int
 
@@ -13,8 +13,6 @@ public struct ReLU: Layer {
 
     public var inputCount: Int { width }
     public var outputCount: Int { width }
-    public var parameterCount: Int { 0 }
-    public func initialParameters(using rng: inout SeededGenerator) -> [Double] { [] }
 
     public func forward(_ x: Tensor<Double>, parameters _: [Double]) async throws(TrainingError) -> Tensor<Double> {
         try checkInput(x)
