@@ -91,7 +91,8 @@ public final class Daemon: Service, Sendable {
                 let now = ContinuousClock.now
                 if let asked, now - asked < Self.startExtensionInterval { return }
                 asked = now
-                notify { try $0.extendTimeout(by: Self.startExtension, status: "opening the record store: \(read) of \(all) segments read") }
+                let status = "opening the record store: \(read) of \(all) segments read"
+                notify { try $0.extendTimeout(by: Self.startExtension, status: status) }
             }
         } catch {
             throw DaemonError(.io, "cannot open the record store in \(recordsDirectory): \(error)")

@@ -1,7 +1,8 @@
 import PNNCore
 
 /// A layer with nothing to train: fixed wiring (`FeatureMap`), a fixed nonlinearity (`ReLU`) or a fixed
-/// normalisation (`GainReference`). It takes an empty parameter list and returns an empty gradient for it.
+/// normalisation (`GainReference`). Its parameter list is empty, and so is the parameter part of its
+/// gradient.
 public protocol ParameterFreeLayer: Layer {}
 
 extension ParameterFreeLayer {
