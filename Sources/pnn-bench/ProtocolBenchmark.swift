@@ -285,6 +285,11 @@ struct ProtocolBenchmark: AsyncParsableCommand {
             print("    raw loop ↔ pnnd echo0 (pre-encoded run)     \(f(r.rawClientSmallP50Microseconds).leftPad(7))  \(f(r.rawClientSmallP99Microseconds).leftPad(7))   \(ratio(r.rawClientP50Ratio))")
             print("    pnnd echo0, PNNClient (async, NIO)          \(f(r.asyncSmallP50Microseconds).leftPad(7))  \(f(r.asyncSmallP99Microseconds).leftPad(7))   \(ratio(r.asyncP50Ratio))")
             print("    pnnd echo0, PNNBlockingClient (POSIX)       \(f(r.blockingSmallP50Microseconds).leftPad(7))  \(f(r.blockingSmallP99Microseconds).leftPad(7))   \(ratio(r.blockingP50Ratio))")
+            // The rows above as steps (p50 differences; on a noisy machine a step can come out negative).
+            let steps = [r.nioEchoSmallP50Microseconds - r.rawSmallP50Microseconds,
+                         r.rawClientSmallP50Microseconds - r.nioEchoSmallP50Microseconds,
+                         r.blockingSmallP50Microseconds - r.rawClientSmallP50Microseconds].map { String(format: "%+.1f", $0) }
+            print("    blocking above raw, µs: NIO and framing \(steps[0]), pnnd's own path \(steps[1]), client library \(steps[2])")
             print("  1 MiB each way (\(bulk) sequential)                  MiB/s   of raw (target ≥ 50 %)")
             print("    raw                                         \(f(r.rawBulkMiBPerSecond).leftPad(7))")
             print("    pnnd, PNNClient (async, NIO)                \(f(r.asyncBulkMiBPerSecond).leftPad(7))   \(percent(r.asyncBulkFraction))")
