@@ -79,8 +79,7 @@ final class RawSocketPingPong: @unchecked Sendable {
 
     /// One round trip of a `payloadBytes` message (plus its 4-byte length).
     static func roundTrip(_ fd: Int32, message: [UInt8], scratch: inout [UInt8]) -> Bool {
-        guard writeAll(fd, message, count: message.count) else { return false }
-        return readMessage(fd, into: &scratch) == message.count
+        exchange(fd, message: message, scratch: &scratch) == message.count
     }
 
     /// Sends `message` (length prefix included) and reads one length-prefixed reply of any size; returns
