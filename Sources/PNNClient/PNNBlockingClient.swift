@@ -16,8 +16,10 @@ import Synchronization
 /// `read` on the calling thread. On the 2-core lab machine that takes tens of microseconds off every small
 /// request's round trip (see docs/performance.md); for 1 MiB batches it saves a copy on receipt.
 ///
-/// What it leaves out, by design: pipelining (calls from several threads are serialised, each holding
-/// the connection until its reply), event subscriptions, and cancellation — a call blocks its thread
+/// Pipelining is the caller's, on its own thread: `run(_:batches:)` and `submitRuns`/`awaitRuns` put
+/// several requests on the socket before reading replies. What it leaves out, by design: concurrency
+/// (calls from several threads are serialised, each holding the connection until its reply), event
+/// subscriptions, and cancellation — a call blocks its thread
 /// until pnnd answers, and pnnd enforces `deadline`. Use `PNNClient` for those. Closing the client, or
 /// losing the connection, fails later calls with `.connection`.
 public final class PNNBlockingClient: Sendable {
@@ -150,13 +152,33 @@ public final class PNNBlockingClient: Sendable {
     public func run(_ device: String, batches: [(input: Tensor<Float>, parameters: Tensor<Float>)],
                     acquisitions: Int = 1,
                     deadline: Duration? = nil) throws(ClientError) -> [(output: Tensor<Float>, info: RunInfo)] {
+        try awaitRuns(try submitRuns(device, batches: batches, acquisitions: acquisitions, deadline: deadline))
+    }
+
+    /// Sends measurements without waiting for them: pnnd queues them on the device in this order, behind
+    /// any sent earlier. Read them back with `awaitRuns`, in any order; replies that arrive while
+    /// another submission is awaited are kept until then. This lets a caller work while the device
+    /// measures — a training loop prepares one micro-batch's next drive while pnnd measures another's.
+    /// Every submission must be awaited, and no more than the device's queue (`queueCapacity`) may be
+    /// outstanding at once: pnnd answers the rest with resourceExhausted.
+    public func submitRuns(_ device: String, batches: [(input: Tensor<Float>, parameters: Tensor<Float>)],
+                           acquisitions: Int = 1, deadline: Duration? = nil) throws(ClientError) -> PendingRuns {
         try PNNClient.checkAcquisitions(acquisitions, offered: averagesAcquisitions)
         let milliseconds = try PNNClient.milliseconds(deadline)
         let requests = batches.map {
             Request.run(device: device, input: $0.input, parameters: $0.parameters, acquisitions: acquisitions)
         }
+        let sent = try connection.withLock { (connection: inout Connection) throws(ClientError) -> [(id: UInt64, operation: String)] in
+            try connection.submitAll(requests, deadlineMilliseconds: milliseconds)
+        }
+        return PendingRuns(requests: sent)
+    }
+
+    /// The replies to a `submitRuns`, in the order the batches were given; waits for those not yet in.
+    /// Every reply is read even when one is an error, and the first error is then thrown.
+    public func awaitRuns(_ pending: PendingRuns) throws(ClientError) -> [(output: Tensor<Float>, info: RunInfo)] {
         let responses = try connection.withLock { (connection: inout Connection) throws(ClientError) -> [Response] in
-            try connection.exchangeAll(requests, deadlineMilliseconds: milliseconds)
+            try connection.awaitReplies(to: pending.requests)
         }
         var results: [(output: Tensor<Float>, info: RunInfo)] = []
         for response in responses {
@@ -192,6 +214,13 @@ public final class PNNBlockingClient: Sendable {
     }
 }
 
+/// Run requests on the socket whose replies `PNNBlockingClient.awaitRuns` has not returned yet.
+public struct PendingRuns: Sendable {
+    fileprivate let requests: [(id: UInt64, operation: String)]
+    /// Batches submitted.
+    public var count: Int { requests.count }
+}
+
 /// The socket and its buffers; only ever used under `PNNBlockingClient.connection`'s lock.
 private struct Connection: ~Copyable {
     /// Payloads from this size on are received straight into the Float32 array that becomes the
@@ -205,6 +234,10 @@ private struct Connection: ~Copyable {
     /// Whether `hello` listed `acquisitions`.
     var serverAverages = false
     private var nextID: UInt64 = 1
+    /// Requests sent whose replies have not been read (id → operation).
+    private var inFlight: [UInt64: String] = [:]
+    /// Replies read while the caller awaited others (`submitRuns`), until they are awaited.
+    private var parked: [UInt64: Result<Response, ClientError>] = [:]
     /// Set once the connection is unusable; every later call fails with it.
     private var terminalError: ClientError?
     private let allocator = ByteBufferAllocator()
@@ -247,11 +280,19 @@ private struct Connection: ~Copyable {
     /// it works on the first), then returns the replies in request order. Every reply is read even when
     /// one is an error, so the connection stays in step; the first error is then thrown.
     mutating func exchangeAll(_ requests: [Request], deadlineMilliseconds: Int?) throws(ClientError) -> [Response] {
-        var ids: [(UInt64, String)] = []
+        try awaitReplies(to: try submitAll(requests, deadlineMilliseconds: deadlineMilliseconds))
+    }
+
+    /// Sends every request; returns their ids and operations for `awaitReplies`.
+    mutating func submitAll(_ requests: [Request], deadlineMilliseconds: Int?) throws(ClientError)
+        -> [(id: UInt64, operation: String)]
+    {
+        var sent: [(id: UInt64, operation: String)] = []
+        sent.reserveCapacity(requests.count)
         for request in requests {
-            ids.append((try submit(request, deadlineMilliseconds: deadlineMilliseconds), request.operation))
+            sent.append((try submit(request, deadlineMilliseconds: deadlineMilliseconds), request.operation))
         }
-        return try awaitReplies(to: ids)
+        return sent
     }
 
     /// Frames and sends one request; returns its id.
@@ -275,14 +316,34 @@ private struct Connection: ~Copyable {
         var metadataBytes = metadata
         head.writeBuffer(&metadataBytes)
         try send(head, tensors)
+        inFlight[id] = request.operation
         return id
     }
 
     /// Reads frames until every request in `outstanding` (id, operation) has its reply, in any order.
-    private mutating func awaitReplies(to outstanding: [(id: UInt64, operation: String)]) throws(ClientError) -> [Response] {
+    /// Replies to other requests in flight (an earlier `submitRuns` not awaited yet) are parked.
+    mutating func awaitReplies(to outstanding: [(id: UInt64, operation: String)]) throws(ClientError) -> [Response] {
         var replies = [Response?](repeating: nil, count: outstanding.count)
         var remaining = outstanding.count
         var firstError: ClientError?
+        func settle(_ index: Int, _ result: Result<Response, ClientError>) {
+            remaining -= 1
+            switch result {
+            case .success(let response):
+                replies[index] = response
+                if case .failure(let error) = response, firstError == nil { firstError = .server(error) }
+            case .failure(let error):
+                replies[index] = .failure(ProtocolError(.internal, "undecodable"))
+                if firstError == nil { firstError = error }
+            }
+        }
+        for (index, request) in outstanding.enumerated() {
+            if let result = parked.removeValue(forKey: request.id) {
+                settle(index, result)
+            } else if inFlight[request.id] == nil {
+                throw ClientError(.invalidRequest, "the reply to '\(request.operation)' request \(request.id) was already read")
+            }
+        }
         while remaining > 0 {
             let received = try receive()
             switch received.header.kind {
@@ -299,22 +360,20 @@ private struct Connection: ~Copyable {
                 _ = fail(ClientError(.connection, "connection to pnnd closed after a connection-level error: \(error)"))
                 throw error
             case .response:
-                guard let index = outstanding.firstIndex(where: { $0.id == received.header.requestID }),
-                      replies[index] == nil else {
-                    throw fail(ClientError(.protocolViolation,
-                                           "pnnd answered request \(received.header.requestID), which was not outstanding"))
+                let id = received.header.requestID
+                guard let operation = inFlight.removeValue(forKey: id) else {
+                    throw fail(ClientError(.protocolViolation, "pnnd answered request \(id), which was not outstanding"))
                 }
-                remaining -= 1
+                let result: Result<Response, ClientError>
                 do {
-                    let response = try received.response()
-                    replies[index] = response
-                    if case .failure(let error) = response, firstError == nil { firstError = .server(error) }
+                    result = .success(try received.response())
                 } catch {
-                    replies[index] = .failure(ProtocolError(.internal, "undecodable"))
-                    if firstError == nil {
-                        firstError = ClientError(.protocolViolation,
-                                                 "undecodable reply to '\(outstanding[index].operation)': \(error.message)")
-                    }
+                    result = .failure(ClientError(.protocolViolation, "undecodable reply to '\(operation)': \(error.message)"))
+                }
+                if let index = outstanding.firstIndex(where: { $0.id == id }) {
+                    settle(index, result)
+                } else {
+                    parked[id] = result
                 }
             case .request, .cancel:
                 throw fail(ClientError(.protocolViolation, "pnnd sent a \(received.header.kind) frame, which only clients send"))

@@ -119,23 +119,12 @@ struct ProtocolBenchmark: AsyncParsableCommand {
         let echo = try await NIOFrameEcho(path: directory + "/nio.sock")
 
         // pnnd.
-        let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let daemon = Process()
-        daemon.executableURL = here.appendingPathComponent("pnnd")
-        daemon.arguments = ["--simulate", "--socket", directory + "/pnnd.sock", "--state-dir", directory + "/state",
-                            "--log-level", "warning"]
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
-        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
-        var connected: PNNClient?
-        for _ in 0 ..< 500 where connected == nil {
-            connected = try? await PNNClient.connect(socketPath: directory + "/pnnd.sock")
-            if connected == nil { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        guard let client = connected else { throw BenchError("pnnd did not start") }
-        let blocking = try PNNBlockingClient.connect(socketPath: directory + "/pnnd.sock")
+        let daemon = try await DaemonProcess(directory: directory)
+        defer { daemon.stop() }
+        let client = try await PNNClient.connect(socketPath: daemon.socketPath)
+        let blocking = try PNNBlockingClient.connect(socketPath: daemon.socketPath)
         try await Task.sleep(for: .milliseconds(500))
-        let idleRSS = Self.rssMegabytes(pid: daemon.processIdentifier)
+        let idleRSS = Self.rssMegabytes(pid: daemon.pid)
 
         let x = Tensor<Float>(uncheckedRows: (0 ..< 64).map { Float($0) / 64 }, columns: 64)
         let bigX = Tensor<Float>(uncheckedRows: [Float](repeating: 0.25, count: bulkBytes / 4), columns: 64)
@@ -157,14 +146,14 @@ struct ProtocolBenchmark: AsyncParsableCommand {
             default: throw BenchError("cannot place threads for '\(placement.rawValue)' on CPUs \(cpus)")
             }
             guard CPUAffinity.pin(process: getpid(), to: clientCPUs),
-                  CPUAffinity.pin(process: daemon.processIdentifier, to: serverCPUs)
+                  CPUAffinity.pin(process: daemon.pid, to: serverCPUs)
             else { throw BenchError("cannot set CPU affinity for '\(placement.rawValue)'") }
             let fd = try raw.connect(serverCPUs: serverCPUs)
             defer { close(fd) }
             try await echo.pin(to: serverCPUs)
             let echoFD = try RawSocketPingPong.connect(path: directory + "/nio.sock")
             defer { close(echoFD) }
-            let pnndFD = try RawSocketPingPong.connect(path: directory + "/pnnd.sock")
+            let pnndFD = try RawSocketPingPong.connect(path: daemon.socketPath)
             defer { close(pnndFD) }
             var reply = [UInt8](repeating: 0, count: 4096)
             guard RawSocketPingPong.roundTrip(echoFD, message: runFrame, scratch: &reply) else {
@@ -240,7 +229,7 @@ struct ProtocolBenchmark: AsyncParsableCommand {
         blocking.close()
         await echo.shutdown()
         CPUAffinity.pin(process: getpid(), to: cpus)
-        CPUAffinity.pin(process: daemon.processIdentifier, to: cpus)
+        CPUAffinity.pin(process: daemon.pid, to: cpus)
 
         // Soak: the remaining requests (at least 20 000), pipelined 8 deep, then RSS again.
         let remaining = max(20_000, soak - sent)
@@ -255,7 +244,7 @@ struct ProtocolBenchmark: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
-        let soakRSS = Self.rssMegabytes(pid: daemon.processIdentifier)
+        let soakRSS = Self.rssMegabytes(pid: daemon.pid)
         await client.close()
 
         let report = Report(figures: figures, idleRSSMegabytes: idleRSS, rssAfterSoakMegabytes: soakRSS,

@@ -28,7 +28,19 @@ struct TrainBenchmark: AsyncParsableCommand {
     @Option(help: "Twin file (default: fit a physics twin to 200 probes of the in-process device first).")
     var twin: String?
 
+    /// Where pnnd runs: inside this process as `pnn train --simulate` runs it, or as the lab runs it.
+    enum DaemonPlacement: String, ExpressibleByArgument, CaseIterable {
+        case embedded, process
+    }
+
+    @Option(help: "pnnd embedded in this process on a private socket (as `pnn train --simulate` runs it) or as its own process (the pnnd binary next to pnn-bench, as on the lab machine).")
+    var daemon: DaemonPlacement = .embedded
+
+    @Option(name: .customLong("micro-batches"), help: "Slices each batch is cut into and interleaved through the device (the training setting; 1 = whole batches).")
+    var microBatches = 1
+
     func validate() throws {
+        guard (1 ... 64).contains(microBatches) else { throw ValidationError("--micro-batches must be 1…64, got \(microBatches)") }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1, got \(repetitions)") }
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1, got \(samples)") }
     }
@@ -38,13 +50,28 @@ struct TrainBenchmark: AsyncParsableCommand {
         let data = try ExperimentData.load(experiment, trainSubset: samples)
         var settings = experiment.settings
         settings.epochs = 1
+        settings.microBatches = microBatches
 
         var configuration = DaemonConfiguration.simulated
         configuration.server.recordRetentionBytes = 256 << 20
-        var logger = Logger(label: "pnn-bench.pnnd")
-        logger.logLevel = .warning
         let directory = NSTemporaryDirectory() + "pnn-bench-train-\(getpid())"
-        let daemon = try await EmbeddedDaemon.start(configuration: configuration, directory: directory, logger: logger)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let socketPath: String
+        var process: DaemonProcess?
+        var embedded: EmbeddedDaemon?
+        switch daemon {
+        case .process:
+            let started = try await DaemonProcess(directory: directory)
+            process = started
+            socketPath = started.socketPath
+        case .embedded:
+            var logger = Logger(label: "pnn-bench.pnnd")
+            logger.logLevel = .warning
+            let started = try await EmbeddedDaemon.start(configuration: configuration, directory: directory, logger: logger)
+            embedded = started
+            socketPath = started.socketPath
+        }
         let spec = try require(configuration.device(named: experiment.defaultDevice), "device \(experiment.defaultDevice)")
 
         let twin: any Twin
@@ -56,7 +83,7 @@ struct TrainBenchmark: AsyncParsableCommand {
         let plays = try experiment.network(backend: SimulatorBackend(
             simulator: try Simulator(model: experiment.nominalModel(), gap: spec.gap, seed: spec.seed), limits: spec.limits),
                                            twin: twin).physicalLayers.count
-        print("pnn-bench train: \(experiment.name), 1 epoch of \(data.train.count) samples, batch \(settings.batchSize), \(experiment.depth) physical layers × \(plays / experiment.depth) channels (channels pipelined through pnnd)")
+        print("pnn-bench train: \(experiment.name), 1 epoch of \(data.train.count) samples, batch \(settings.batchSize), \(experiment.depth) physical layers × \(plays / experiment.depth) channels (channels pipelined through pnnd), \(microBatches == 1 ? "whole batches" : "\(microBatches) micro-batches interleaved"), pnnd \(daemon == .process ? "in its own process" : "embedded in this one")")
         var best = (inProcess: Double.infinity, daemon: Double.infinity)
         var shares: [Double] = []
         var calls = 0
@@ -64,7 +91,7 @@ struct TrainBenchmark: AsyncParsableCommand {
             let local = SimulatorBackend(
                 simulator: try Simulator(model: experiment.nominalModel(), gap: spec.gap, seed: spec.seed), limits: spec.limits)
             let inProcess = try await epochSeconds(experiment, settings, data, local, twin)
-            let remote = try DaemonBackend.connect(socketPath: daemon.socketPath, device: spec.name)
+            let remote = try DaemonBackend.connect(socketPath: socketPath, device: spec.name)
             let throughDaemon = try await epochSeconds(experiment, settings, data, remote, twin)
             calls = remote.calls
             remote.close()
@@ -81,8 +108,8 @@ struct TrainBenchmark: AsyncParsableCommand {
                 l.waitSeconds, inProcess - l.waitSeconds, r.waitSeconds, r.deviceSeconds, throughDaemon - r.waitSeconds))
             best = (min(best.inProcess, inProcess), min(best.daemon, throughDaemon))
         }
-        await daemon.stop()
-        try? FileManager.default.removeItem(atPath: directory)
+        process?.stop()
+        await embedded?.stop()
 
         let share = (best.daemon - best.inProcess) / best.daemon
         print(String(format: "  in-process simulator: %8.2f s per epoch (best)", best.inProcess))

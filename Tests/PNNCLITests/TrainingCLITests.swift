@@ -62,6 +62,7 @@ import Testing
             try sandbox.pnn("train", "vowels-shg", "--mode", "magic").expectUsageError(["magic"])
             try sandbox.pnn("train", "vowels-shg", "--mode", "baseline").expectUsageError(["baseline"])
             try sandbox.pnn("train", "vowels-shg", "--learning-rate=-1").expectUsageError(["--learning-rate"])
+            try sandbox.pnn("train", "vowels-shg", "--micro-batches", "0").expectUsageError(["--micro-batches", "1…64"])
             try sandbox.pnn("train", "vowels-shg", "--simulate", "--in-process").expectUsageError(["alternatives"])
         }
     }

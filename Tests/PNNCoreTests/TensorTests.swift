@@ -28,6 +28,14 @@ import Testing
         #expect(Tensor<Double>.zeros([0, 3]).repeatingEachRow(4).shape == [0, 3])
     }
 
+    @Test func rowBlocksRoundTrip() {
+        let t = Tensor(uncheckedRows: (0 ..< 12).map(Double.init), columns: 3)
+        #expect(t.rows(1 ..< 3).shape == [2, 3] && t.rows(1 ..< 3).scalars == [3, 4, 5, 6, 7, 8])
+        #expect(t.rows(0 ..< 4) == t && t.rows(2 ..< 2).shape == [0, 3])
+        #expect(Tensor(concatenatingRows: [t.rows(0 ..< 1), t.rows(1 ..< 3), t.rows(3 ..< 4)]) == t)
+        #expect(Tensor(concatenatingRows: [t]) == t)
+    }
+
     @Test func shapeErrorNamesTheMismatch() {
         #expect {
             try Tensor<Double>(shape: [2, 2], scalars: [1, 2, 3])

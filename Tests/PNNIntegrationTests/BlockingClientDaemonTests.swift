@@ -44,6 +44,46 @@ struct BlockingClientDaemonTests {
         #expect(harness.daemon.stop().status == 0)
     }
 
+    /// `submitRuns` returns once the requests are on the socket; `awaitRuns` reads one submission's
+    /// replies in any order, keeping the others' for later; a submission is read once.
+    @Test func submittedRunsAreReadInAnyOrder() async throws {
+        let harness = try DaemonHarness()
+        let path = harness.daemon.socketPath
+        try await onThread {
+            let client = try PNNBlockingClient.connect(socketPath: path)
+            _ = try client.hello()
+            let xs = (0 ..< 3).map { k in Tensor<Float>(uncheckedRows: (0 ..< 2 * 64).map { Float(k * 1000 + $0) / 9 }, columns: 64) }
+            let first = try client.submitRuns("echo0", batches: [(xs[0], Tensor([])), (xs[1], Tensor([]))])
+            let second = try client.submitRuns("echo0", batches: [(xs[2], Tensor([]))])
+            #expect(first.count == 2 && second.count == 1)
+            // The second is awaited first: the first's replies arrive before it and are kept.
+            let late = try client.awaitRuns(second)
+            let early = try client.awaitRuns(first)
+            #expect(late.count == 1 && sameBits(late[0].output, xs[2]))
+            #expect(early.count == 2 && sameBits(early[0].output, xs[0]) && sameBits(early[1].output, xs[1]))
+            #expect(early[0].info.sequence < early[1].info.sequence && early[1].info.sequence < late[0].info.sequence)
+            do {
+                _ = try client.awaitRuns(first)
+                Issue.record("a submission was read twice")
+            } catch let error as ClientError {
+                #expect(error.code == .invalidRequest)
+            }
+            // An error reply to one submission leaves the others and the connection usable.
+            let bad = try client.submitRuns("echo0", batches: [(Tensor(rowVector: [1, 2, 3]), Tensor([]))])
+            let good = try client.submitRuns("echo0", batches: [(xs[1], Tensor([]))])
+            do {
+                _ = try client.awaitRuns(bad)
+                Issue.record("a wrongly shaped run succeeded")
+            } catch let error as ClientError {
+                #expect(error.code == .server(.invalidArgument))
+            }
+            #expect(sameBits(try client.awaitRuns(good)[0].output, xs[1]))
+            #expect(sameBits(try client.run("echo0", input: xs[0], parameters: Tensor([])).output, xs[0]))
+            client.close()
+        }
+        #expect(harness.daemon.stop().status == 0)
+    }
+
     @Test func errorsKeepTheConnectionAndALostDaemonIsAConnectionError() async throws {
         let harness = try DaemonHarness()
         let path = harness.daemon.socketPath

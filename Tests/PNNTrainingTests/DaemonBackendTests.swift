@@ -49,6 +49,22 @@ import Testing
             #expect(y == (try model.forward(x, theta)).converted(to: Float.self).converted(to: Double.self))
         }
         #expect(backend.calls == batches.count)
+
+        // Submitted and not yet collected count against the queue: a third batch beside two in flight
+        // is refused before it is sent, and the two still arrive.
+        #expect(backend.submissionWindow == 2)
+        let pending = try await backend.submit(batches: Array(batches[0 ..< 2]), acquisitions: 1)
+        await #expect(throws: TrainingError.self) { _ = try await backend.submit(batches: [batches[2]], acquisitions: 1) }
+        #expect(try await backend.collect(pending) == Array(outputs[0 ..< 2]))
+        // A slice count the queue cannot hold falls back to whole batches (two channels, queue of two).
+        let twin = PhysicsTwin(model: model)
+        let bank = try Network([try Parallel(name: "bank", branches: [
+            try PhysicalLayer(name: "c1", backend: backend, twin: twin), try PhysicalLayer(name: "c2", backend: backend, twin: twin),
+        ])])
+        let before = backend.calls
+        _ = try await bank.forward(Tensor(uncheckedRows: (0 ..< 4 * 16).map { Double($0 % 7) / 7 }, columns: 16),
+                                   parameters: bank.initialParameters(seed: 1), microBatches: 2)
+        #expect(backend.calls == before + 2)
         backend.close()
         #expect(daemon.stop().status == 0)
     }
@@ -106,5 +122,55 @@ import Testing
         unintroduced.close()
         raw.close()
         backend.close()
+    }
+
+    /// Micro-batches through pnnd: the slices' requests interleave on the socket (several submitted
+    /// at once), and the device measures them in the fixed schedule — so a noisy device with the same
+    /// seed reads exactly what the in-process simulator reads for the same micro-batched forward.
+    @Test func microBatchesThroughPnndReadWhatTheSimulatorReadsInProcess() async throws {
+        let directory = try ScratchDirectory()
+        let config = directory.path("pnnd.toml")
+        try """
+            [server]
+
+            [[device]]
+            name = "shg0"
+            kind = "simulated-shg"
+            inputs = 4
+            parameters = 2
+            outputs = 4
+            seed = 5
+            gap = "default"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(arguments: ["--config", config], directory: directory)
+        try daemon.waitUntilReady()
+        defer { _ = daemon.stop() }
+        let remote = try DaemonBackend.connect(socketPath: daemon.socketPath, device: "shg0")
+        let model = try ModelCatalog.make(.shg, shape: MicroBatchTests.shape)
+        let local = SimulatorBackend(simulator: try Simulator(model: model, gap: .default, seed: 5), limits: remote.limits)
+        func network(_ backend: any PhysicalBackend) throws -> Network {
+            let twin = PhysicsTwin(model: model)
+            func bank(_ name: String) throws -> Parallel {
+                try Parallel(name: name, branches: [
+                    try PhysicalLayer(name: name + "c1", backend: backend, twin: twin),
+                    try PhysicalLayer(name: name + "c2", backend: backend, twin: twin),
+                ])
+            }
+            return try Network([
+                try bank("b1"), ElementwiseAffine(name: "a1", width: 8, initialScale: 0.8, initialOffset: 0.1), try bank("b2"),
+            ])
+        }
+        let throughPnnd = try network(remote), inProcess = try network(local)
+        let p = throughPnnd.initialParameters(seed: 3)
+        var rng = SeededGenerator(seed: 8)
+        let x = Tensor(uncheckedRows: (0 ..< 9 * 8).map { _ in rng.nextUniform(in: 0.05 ... 0.95) }, columns: 8)
+        for slices in [3, 1] {
+            let expected = try await inProcess.forward(x, parameters: p, microBatches: slices)
+            let tape = try await throughPnnd.forward(x, parameters: p, microBatches: slices)
+            #expect(tape.activations == expected.activations, "\(slices) slices")
+        }
+        // 3 slices × 2 layers × 2 channels, then the whole batch: 2 × 2.
+        #expect(remote.calls == 16 && local.calls == 16)
+        remote.close()
     }
 }

@@ -2,6 +2,7 @@ import PNNClient
 import PNNCore
 import PNNPhysics
 import PNNProtocol
+import Synchronization
 
 /// A device behind pnnd: every forward is one `run` request over the Unix socket.
 ///
@@ -15,6 +16,8 @@ public final class DaemonBackend: PhysicalBackend {
     public let device: String
     public let info: DeviceInfo
     private let counter = CallCounter()
+    /// Batches submitted and not yet collected.
+    private let outstanding = Mutex(0)
 
     /// Connects to pnnd at `socketPath`, describes `device` and takes its lease, so no other client's
     /// batches interleave with training. The lease ends with `close()`.
@@ -73,6 +76,66 @@ public final class DaemonBackend: PhysicalBackend {
             return try await averagingHere(batches: batches, acquisitions: repeats)
         }
         return try run(batches, acquisitions: repeats)
+    }
+
+    /// pnnd's queue for the device: more requests in flight would be answered resourceExhausted.
+    public var submissionWindow: Int { max(1, info.queueCapacity) }
+
+    /// Sends the requests and returns; pnnd measures them behind any submitted earlier. Measures at once
+    /// instead (earlier submissions' replies are kept meanwhile) when they need averaging on this side,
+    /// or when they are more than the device's queue holds and nothing else is in flight; with others
+    /// in flight, more than the queue holds is refused.
+    public func submit(batches: [(x: Tensor<Double>, theta: [Double])], acquisitions: Int) async throws(TrainingError)
+        -> PendingMeasurement
+    {
+        let repeats = repeatsExactly ? 1 : acquisitions
+        let (fits, inFlight) = outstanding.withLock { (count: inout Int) -> (Bool, Int) in
+            guard count + batches.count <= submissionWindow else { return (false, count) }
+            count += batches.count
+            return (true, count - batches.count)
+        }
+        if !fits, inFlight > 0 {
+            // Measuring at once would put up to a whole queue's worth behind the batches in flight.
+            throw TrainingError(.invalidArgument,
+                                "\(device): \(batches.count) more batches would overflow pnnd's queue of \(submissionWindow) with \(inFlight) in flight; collect first")
+        }
+        guard fits, repeats == 1 || client.averagesAcquisitions else {
+            // Nothing else in flight, or the batches fit beside it: measured at once, in order.
+            if fits { outstanding.withLock { $0 -= batches.count } }
+            return PendingMeasurement(.measured(try await measure(batches: batches, acquisitions: acquisitions)))
+        }
+        let clock = ContinuousClock()
+        let began = clock.now
+        do {
+            let pending = try client.submitRuns(device, batches: batches.map {
+                (input: $0.x.converted(to: Float.self), parameters: Tensor($0.theta).converted(to: Float.self))
+            }, acquisitions: repeats)
+            counter.add(waitSeconds: (clock.now - began).seconds, deviceSeconds: 0)
+            return PendingMeasurement(.sent(pending))
+        } catch {
+            outstanding.withLock { $0 -= batches.count }
+            throw TrainingError(.device, "\(device): \(error.message)")
+        }
+    }
+
+    public func collect(_ pending: PendingMeasurement) async throws(TrainingError) -> [Tensor<Double>] {
+        let runs: PendingRuns
+        switch pending.state {
+        case .measured(let readings): return readings
+        case .sent(let sent): runs = sent
+        }
+        outstanding.withLock { $0 -= runs.count }
+        let clock = ContinuousClock()
+        let began = clock.now
+        do {
+            let replies = try client.awaitRuns(runs)
+            for reply in replies { counter.record(samples: reply.output.shape.first ?? 0) }
+            counter.add(waitSeconds: (clock.now - began).seconds,
+                        deviceSeconds: replies.reduce(0) { $0 + $1.info.deviceSeconds })
+            return replies.map { $0.output.converted(to: Double.self) }
+        } catch {
+            throw TrainingError(.device, "\(device): \(error.message)")
+        }
     }
 
     /// Pipelined: every request (up to the device's queue capacity) is on the socket before the first

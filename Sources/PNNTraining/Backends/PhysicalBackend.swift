@@ -1,3 +1,4 @@
+import PNNClient
 import PNNCore
 import PNNPhysics
 import Synchronization
@@ -23,6 +24,17 @@ public protocol PhysicalBackend: AnyObject, Sendable {
     /// once when the backend `repeatsExactly`); a backend whose device averages itself passes the count on.
     func measure(batches: [(x: Tensor<Double>, theta: [Double])], acquisitions: Int) async throws(TrainingError)
         -> [Tensor<Double>]
+    /// Starts `measure(batches:acquisitions:)` and returns before its readings where the backend can
+    /// (pnnd: the requests are sent, and the device measures while the caller works); others measure
+    /// at once. Measurements are taken in the order they are submitted; `collect` returns them.
+    func submit(batches: [(x: Tensor<Double>, theta: [Double])], acquisitions: Int) async throws(TrainingError)
+        -> PendingMeasurement
+    /// The readings of one `submit`, waiting for them if they are not in yet. Every submission is
+    /// collected exactly once, in any order.
+    func collect(_ pending: PendingMeasurement) async throws(TrainingError) -> [Tensor<Double>]
+    /// Batches that may be submitted and not yet collected at once (pnnd's device queue); a backend that
+    /// measures at once has no limit.
+    var submissionWindow: Int { get }
     /// Measurements made so far (each one batch).
     var calls: Int { get }
     /// True when measuring the same drive again gives the same reading (a twin, a gap-free simulator),
@@ -32,6 +44,20 @@ public protocol PhysicalBackend: AnyObject, Sendable {
 
 extension PhysicalBackend {
     public var repeatsExactly: Bool { false }
+    public var submissionWindow: Int { .max }
+
+    public func submit(batches: [(x: Tensor<Double>, theta: [Double])], acquisitions: Int) async throws(TrainingError)
+        -> PendingMeasurement
+    {
+        PendingMeasurement(.measured(try await measure(batches: batches, acquisitions: acquisitions)))
+    }
+
+    public func collect(_ pending: PendingMeasurement) async throws(TrainingError) -> [Tensor<Double>] {
+        guard case .measured(let readings) = pending.state else {
+            throw TrainingError(.invalidArgument, "\(label) cannot collect a measurement another backend submitted")
+        }
+        return readings
+    }
 
     public func measure(batches: [(x: Tensor<Double>, theta: [Double])]) async throws(TrainingError) -> [Tensor<Double>] {
         var outputs: [Tensor<Double>] = []
@@ -62,6 +88,19 @@ extension PhysicalBackend {
         }
         return means
     }
+}
+
+/// Measurements a backend has taken on (`PhysicalBackend.submit`) and not yet handed back.
+public struct PendingMeasurement: Sendable {
+    enum State: Sendable {
+        /// Measured at once; the readings.
+        case measured([Tensor<Double>])
+        /// On pnnd's socket.
+        case sent(PendingRuns)
+    }
+
+    let state: State
+    init(_ state: State) { self.state = state }
 }
 
 /// Where a backend's measurements spent their time (`pnn-bench train` splits the protocol's share

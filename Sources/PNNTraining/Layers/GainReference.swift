@@ -24,6 +24,8 @@ public struct GainReference: ParameterFreeLayer {
 
     public var inputCount: Int { width }
     public var outputCount: Int { width }
+    /// The mean is over the batch.
+    public var couplesSamples: Bool { true }
 
     /// A dark acquisition (mean ~0) is left as it is rather than blown up.
     static let floor = 1e-9

@@ -33,12 +33,17 @@ public protocol Layer: Sendable {
     /// size of each parameter, so one learning rate moves a gain of 0.02 and an offset of 0.5 by the
     /// same relative amount (Adam's steps are absolute). nil = all 1.
     func learningRateScales(_ parameters: [Double]) -> [Double]?
+
+    /// True when a sample's output depends on the other samples of its batch (a statistic over the
+    /// batch): such a network cannot be cut into micro-batches.
+    var couplesSamples: Bool { get }
 }
 
 extension Layer {
     public func inputPenalty(_ x: Tensor<Double>) -> (value: Double, gradient: Tensor<Double>)? { nil }
     public func project(_ parameters: inout [Double]) {}
     public func learningRateScales(_ parameters: [Double]) -> [Double]? { nil }
+    public var couplesSamples: Bool { false }
 
     /// Checks x is [B×inputCount].
     func checkInput(_ x: Tensor<Double>) throws(TrainingError) {

@@ -10,8 +10,8 @@ import PNNCore
 ///
 /// Branches run one after another, never concurrently: a noisy device's readings depend on the order
 /// of its measurements, and seeded runs must give the same parameters through pnnd and in process.
-/// Physical channels on one device are still sent together (`PhysicalBackend.measure(batches:)`,
-/// pipelined through pnnd), in channel order.
+/// Physical channels on one device are still sent together (one `PhysicalBackend.submit`, pipelined
+/// through pnnd), in channel order.
 public struct Parallel: Layer {
     public let name: String
     public let branches: [any Layer]
@@ -39,6 +39,11 @@ public struct Parallel: Layer {
         return channels
     }
 
+    /// The branches' forward in two halves, when they are channels on one device.
+    var splitForward: SplitForward? { sharedDeviceChannels.map { SplitForward(channels: $0) } }
+
+    public var couplesSamples: Bool { branches.contains { $0.couplesSamples } }
+
     public var inputCount: Int { inputOffsets[branches.count] }
     public var outputCount: Int { outputOffsets[branches.count] }
     public var parameterCount: Int { parameterOffsets[branches.count] }
@@ -54,11 +59,8 @@ public struct Parallel: Layer {
     public func forward(_ x: Tensor<Double>, parameters p: [Double]) async throws(TrainingError) -> Tensor<Double> {
         try checkInput(x)
         try checkParameters(p)
-        if let channels = sharedDeviceChannels {
-            let inputs = branches.indices.map { x.columns(inputOffsets[$0] ..< inputOffsets[$0 + 1]) }
-            let thetas = branches.indices.map { parameterSlice(p, $0) }
-            return Tensor(concatenatingColumns: try await PhysicalLayer.forward(channels: channels, inputs: inputs,
-                                                                                 parameters: thetas))
+        if let split = splitForward {
+            return try await split.end(try await split.begin(x, parameters: p))
         }
         var parts: [Tensor<Double>] = []
         parts.reserveCapacity(branches.count)

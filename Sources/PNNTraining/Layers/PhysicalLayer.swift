@@ -84,39 +84,11 @@ public struct PhysicalLayer: Layer {
     }
 
     public func forward(_ x: Tensor<Double>, parameters theta: [Double]) async throws(TrainingError) -> Tensor<Double> {
-        try checkInput(x)
-        try checkParameters(theta)
-        let readings = try await backend.measure(batches: [(clamped(x), theta)], acquisitions: acquisitions)
-        guard readings.count == 1 else {
-            throw TrainingError(.device, "\(backend.label) returned \(readings.count) readings for 1 batch")
-        }
-        return try checkReading(readings[0], batch: x.shape[0])
+        let split = SplitForward(channels: [self])
+        return try await split.end(try await split.begin(x, parameters: theta))
     }
 
-    /// Several channels on one backend (`channels[k].backend === channels[0].backend`, the same
-    /// `acquisitions`), measured as one pipelined sequence in channel order: the same readings as
-    /// channel by channel, less waiting.
-    static func forward(channels: [PhysicalLayer], inputs: [Tensor<Double>], parameters: [[Double]])
-        async throws(TrainingError) -> [Tensor<Double>]
-    {
-        var batches: [(x: Tensor<Double>, theta: [Double])] = []
-        for (k, channel) in channels.enumerated() {
-            try channel.checkInput(inputs[k])
-            try channel.checkParameters(parameters[k])
-            batches.append((channel.clamped(inputs[k]), parameters[k]))
-        }
-        let readings = try await channels[0].backend.measure(batches: batches, acquisitions: channels[0].acquisitions)
-        guard readings.count == channels.count else {
-            throw TrainingError(.device, "\(channels[0].backend.label) returned \(readings.count) readings for \(channels.count) batches")
-        }
-        var outputs: [Tensor<Double>] = []
-        for (k, channel) in channels.enumerated() {
-            outputs.append(try channel.checkReading(readings[k], batch: inputs[k].shape[0]))
-        }
-        return outputs
-    }
-
-    private func checkReading(_ y: Tensor<Double>, batch: Int) throws(TrainingError) -> Tensor<Double> {
+    func checkReading(_ y: Tensor<Double>, batch: Int) throws(TrainingError) -> Tensor<Double> {
         guard y.shape == [batch, outputCount] else {
             throw TrainingError(.device, "\(name): \(backend.label) returned \(y.shape), expected [\(batch)×\(outputCount)]")
         }

@@ -76,7 +76,7 @@ public struct Trainer: Sendable {
                 }
                 rate = settings.schedule.rate(base: settings.learningRate,
                                               epoch: Double(epoch) + Double(b) / Double(batches))
-                let tape = try await network.forward(x, parameters: parameters)
+                let tape = try await network.forward(x, parameters: parameters, microBatches: settings.microBatches)
                 let (loss, g) = try settings.loss.evaluate(tape.output, labels: labels)
                 let (gradients, penalty) = try network.backward(tape, parameters: parameters, outputGradient: g)
                 let bad = gradients.indices.filter { !gradients[$0].allSatisfy(\.isFinite) }
@@ -121,7 +121,7 @@ public struct Trainer: Sendable {
         while start < data.count {
             let end = min(start + settings.evaluationBatchSize, data.count)
             let (x, labels) = data.batch(Array(start ..< end)[...])
-            let tape = try await network.forward(x, parameters: parameters)
+            let tape = try await network.forward(x, parameters: parameters, microBatches: settings.microBatches)
             let (loss, _) = try settings.loss.evaluate(tape.output, labels: labels)
             lossSum += loss * Double(labels.count)
             for (p, t) in zip(tape.output.argmaxRows(), labels) {

@@ -40,6 +40,9 @@ struct Train: AsyncParsableCommand {
     @Option(name: .customLong("input-noise"), help: "Std. dev. of Gaussian noise added to the inputs while training (default: the experiment's).")
     var inputNoise: Double?
 
+    @Option(name: .customLong("micro-batches"), help: ArgumentHelp("Cut each batch into N slices interleaved through the device, so pnnd measures one while the others travel (default: the experiment's, 1).", valueName: "N"))
+    var microBatches: Int?
+
     @Option(help: ArgumentHelp("Twin file from `pnn twin fit` (default: the nominal physics model).", valueName: "FILE"))
     var twin: String?
 
@@ -64,6 +67,9 @@ struct Train: AsyncParsableCommand {
         if let inputNoise, !(inputNoise >= 0 && inputNoise.isFinite) {
             throw ValidationError("--input-noise must be a number ≥ 0, got \(inputNoise)")
         }
+        if let microBatches, !(1 ... 64).contains(microBatches) {
+            throw ValidationError("--micro-batches must be 1…64, got \(microBatches)")
+        }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
             throw ValidationError("--learning-rate must be a positive number, got \(learningRate)")
         }
@@ -84,6 +90,7 @@ struct Train: AsyncParsableCommand {
         if let seed { settings.seed = seed }
         if let learningRate { settings.learningRate = learningRate }
         if let inputNoise { settings.inputNoise = inputNoise }
+        if let microBatches { settings.microBatches = microBatches }
         let data = try TrainingCLI.loadData(experiment, directory: data, subset: subset, testSubset: testSubset)
         let twin = try TrainingCLI.loadTwin(twin, experiment: experiment)
         let outDirectory = out ?? "runs/\(experiment.name)-\(mode.rawValue)"
