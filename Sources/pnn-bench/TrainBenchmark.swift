@@ -40,7 +40,7 @@ struct TrainBenchmark: AsyncParsableCommand {
     var microBatches = 1
 
     func validate() throws {
-        guard (1 ... 64).contains(microBatches) else { throw ValidationError("--micro-batches must be 1…64, got \(microBatches)") }
+        guard TrainingSettings.microBatchLimits.contains(microBatches) else { throw ValidationError("--micro-batches must be \(TrainingSettings.microBatchLimits.lowerBound)…\(TrainingSettings.microBatchLimits.upperBound), got \(microBatches)") }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1, got \(repetitions)") }
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1, got \(samples)") }
     }

@@ -89,27 +89,27 @@ public final class DaemonBackend: PhysicalBackend {
         -> PendingMeasurement
     {
         let repeats = repeatsExactly ? 1 : acquisitions
-        let (fits, inFlight) = outstanding.withLock { (count: inout Int) -> (Bool, Int) in
-            guard count + batches.count <= submissionWindow else { return (false, count) }
+        let averagesHere = repeats > 1 && !client.averagesAcquisitions
+        // A place in pnnd's queue is taken only for batches that go out now.
+        let (reserved, inFlight) = outstanding.withLock { (count: inout Int) -> (Bool, Int) in
+            let before = count
+            guard !averagesHere, before + batches.count <= submissionWindow else { return (false, before) }
             count += batches.count
-            return (true, count - batches.count)
+            return (true, before)
         }
-        if !fits, inFlight > 0 {
-            // Measuring at once would put up to a whole queue's worth behind the batches in flight.
-            throw TrainingError(.invalidArgument,
-                                "\(device): \(batches.count) more batches would overflow pnnd's queue of \(submissionWindow) with \(inFlight) in flight; collect first")
-        }
-        guard fits, repeats == 1 || client.averagesAcquisitions else {
+        guard reserved else {
+            if inFlight > 0, inFlight + batches.count > submissionWindow {
+                // Measuring at once would put up to a whole queue's worth behind the batches in flight.
+                throw TrainingError(.invalidArgument,
+                                    "\(device): \(batches.count) more batches would overflow pnnd's queue of \(submissionWindow) with \(inFlight) in flight; collect first")
+            }
             // Nothing else in flight, or the batches fit beside it: measured at once, in order.
-            if fits { outstanding.withLock { $0 -= batches.count } }
             return PendingMeasurement(.measured(try await measure(batches: batches, acquisitions: acquisitions)))
         }
         let clock = ContinuousClock()
         let began = clock.now
         do {
-            let pending = try client.submitRuns(device, batches: batches.map {
-                (input: $0.x.converted(to: Float.self), parameters: Tensor($0.theta).converted(to: Float.self))
-            }, acquisitions: repeats)
+            let pending = try client.submitRuns(device, batches: Self.wire(batches), acquisitions: repeats)
             counter.add(waitSeconds: (clock.now - began).seconds, deviceSeconds: 0)
             return PendingMeasurement(.sent(pending))
         } catch {
@@ -146,16 +146,14 @@ public final class DaemonBackend: PhysicalBackend {
     {
         // pnnd answers a request beyond the device's queue with resourceExhausted, so no more than the
         // queue holds are in flight at once (16 by default, as many as the hybrid's channels).
-        let window = max(1, info.queueCapacity)
+        let window = submissionWindow
         var outputs: [Tensor<Double>] = []
         var deviceSeconds = 0.0
         let clock = ContinuousClock()
         let began = clock.now
         do {
             for start in stride(from: 0, to: batches.count, by: window) {
-                let part = batches[start ..< min(batches.count, start + window)].map {
-                    (input: $0.x.converted(to: Float.self), parameters: Tensor($0.theta).converted(to: Float.self))
-                }
+                let part = Self.wire(batches[start ..< min(batches.count, start + window)])
                 let replies = part.count == 1
                     ? [try client.run(device, input: part[0].input, parameters: part[0].parameters,
                                       acquisitions: acquisitions)]
@@ -169,5 +167,12 @@ public final class DaemonBackend: PhysicalBackend {
         } catch {
             throw TrainingError(.device, "\(device): \(error.message)")
         }
+    }
+
+    /// Batches as the wire carries them (Float32).
+    private static func wire(_ batches: some Collection<(x: Tensor<Double>, theta: [Double])>)
+        -> [(input: Tensor<Float>, parameters: Tensor<Float>)]
+    {
+        batches.map { (input: $0.x.converted(to: Float.self), parameters: Tensor($0.theta).converted(to: Float.self)) }
     }
 }

@@ -18,6 +18,8 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
     /// batches. More slices hide pnnd's round trip; they also mean more, smaller device calls, so a
     /// noisy, drifting device's readings fall differently (results are reproducible per setting).
     public var microBatches: Int
+    /// The slice counts `validate` accepts.
+    public static let microBatchLimits = 1 ... 64
 
     public init(epochs: Int, batchSize: Int, learningRate: Double, optimizer: OptimizerKind = .adam(),
                 schedule: LearningRateSchedule = .constant, loss: Loss = .crossEntropy, seed: UInt64 = 1,
@@ -38,8 +40,9 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
         guard epochs >= 0, batchSize >= 1, evaluationBatchSize >= 1 else {
             throw TrainingError(.invalidArgument, "epochs must be ≥ 0 and batch sizes ≥ 1")
         }
-        guard (1 ... 64).contains(microBatches) else {
-            throw TrainingError(.invalidArgument, "micro-batches must be 1…64, got \(microBatches)")
+        guard Self.microBatchLimits.contains(microBatches) else {
+            throw TrainingError(.invalidArgument,
+                                "micro-batches must be \(Self.microBatchLimits.lowerBound)…\(Self.microBatchLimits.upperBound), got \(microBatches)")
         }
         guard learningRate > 0, learningRate.isFinite, inputNoise >= 0, inputNoise.isFinite else {
             throw TrainingError(.invalidArgument, "learning rate must be positive and input noise ≥ 0")

@@ -67,8 +67,8 @@ struct Train: AsyncParsableCommand {
         if let inputNoise, !(inputNoise >= 0 && inputNoise.isFinite) {
             throw ValidationError("--input-noise must be a number ≥ 0, got \(inputNoise)")
         }
-        if let microBatches, !(1 ... 64).contains(microBatches) {
-            throw ValidationError("--micro-batches must be 1…64, got \(microBatches)")
+        if let microBatches, !TrainingSettings.microBatchLimits.contains(microBatches) {
+            throw ValidationError("--micro-batches must be \(TrainingSettings.microBatchLimits.lowerBound)…\(TrainingSettings.microBatchLimits.upperBound), got \(microBatches)")
         }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
             throw ValidationError("--learning-rate must be a positive number, got \(learningRate)")
