@@ -151,7 +151,13 @@ let package = Package(
         .testTarget(name: "PNNRecorderTests", dependencies: ["PNNRecorder", "PNNCore"]),
         .testTarget(name: "PNNSystemdTests", dependencies: ["PNNSystemd", "PNNTestSupport"]),
         .testTarget(name: "PNNConfigTests", dependencies: ["PNNConfig", "PNNDevices"]),
-        .testTarget(name: "PNNDaemonTests", dependencies: ["PNNDaemon", "PNNProtocol", "PNNDevices", "PNNPhysics", "PNNCore", "PNNRecorder"]),
+        .testTarget(
+            name: "PNNDaemonTests",
+            dependencies: [
+                "PNNDaemon", "PNNProtocol", "PNNDevices", "PNNPhysics", "PNNCore", "PNNRecorder",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
         .testTarget(
             name: "PNNIntegrationTests",
             dependencies: [

@@ -180,9 +180,10 @@ public final class Daemon: Service, Sendable {
     }
 
     /// Builds a worker per device spec; a device that cannot be set up is logged and skipped, so one
-    /// broken device never keeps the others from serving.
+    /// broken device never keeps the others from serving. Workers for the devices in `replacing` take
+    /// over from workers still draining and wait for `activate()` (see `DeviceWorker`).
     func makeWorkers(_ specs: [DeviceSpec], configuration: DaemonConfiguration, recording: RecordingQueue,
-                     events: EventHub) -> [DeviceWorker] {
+                     events: EventHub, replacing: Set<String> = []) -> [DeviceWorker] {
         var workers: [DeviceWorker] = []
         for spec in specs {
             do {
@@ -192,7 +193,7 @@ public final class Daemon: Service, Sendable {
                     queueCapacity: configuration.server.queueDepth,
                     leaseIdleSeconds: configuration.server.leaseIdleSeconds,
                     recorder: spec.kind == .echo ? nil : recording, metrics: metrics, events: events,
-                    logger: logger))
+                    logger: logger, replacing: replacing.contains(spec.name)))
             } catch {
                 logger.error("device could not be set up", metadata: ["pnn.device": "\(spec.name)", "pnn.error": "\(error)"])
                 events.publish(DeviceEvent(device: spec.name, kind: .down, message: "\(error)", time: UnixTime.now()))

@@ -6,7 +6,9 @@ import PNNProtocol
 /// SIGHUP: re-reads the configuration file and restarts only the devices whose configuration changed.
 ///
 /// Untouched devices keep their workers — queues, leases and sequence numbers carry on. Changed and
-/// removed devices drain like at shutdown; new and changed ones start fresh. A file that does not
+/// removed devices drain like at shutdown; new and changed ones start fresh. A changed device's new
+/// worker is installed at once but shows `reconfiguring` and only queues batches until its old worker
+/// has drained, so the device never runs batches of both configurations at once. A file that does not
 /// parse changes nothing. Server settings (socket, limits of the protocol) need a restart; a change is
 /// reported in the log.
 actor Reloader {
@@ -57,10 +59,12 @@ actor Reloader {
         }
         let keptNames = Set(keep.map(\.name))
         let fresh = daemon.makeWorkers(next.devices.filter { !keptNames.contains($0.name) }, configuration: next,
-                                       recording: recording, events: events)
-        // Install first so new requests reach the new workers, then drain the retired ones.
+                                       recording: recording, events: events, replacing: Set(retire.map(\.name)))
+        // Install first so new requests reach the new workers (and queue there), then drain the retired
+        // ones, then let their successors run.
         _ = dispatcher.install(keep + fresh, configHash: next.sourceHash)
         await Daemon.drain(retire, timeout: .seconds(next.server.drainSeconds))
+        for worker in fresh { await worker.activate() }
         let now = UnixTime.now()
         for worker in retire where newHashes[worker.name] == nil {
             events.publish(DeviceEvent(device: worker.name, kind: .down, message: "removed from the configuration", time: now))

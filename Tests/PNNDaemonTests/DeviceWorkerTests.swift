@@ -10,13 +10,15 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct DeviceWorkerTests {
-    static func worker(capacity: Int = 4, failAfter: Int? = nil, gate: Gate? = nil) throws -> DeviceWorker {
+    static func worker(capacity: Int = 4, failAfter: Int? = nil, gate: Gate? = nil, replacing: Bool = false,
+                       metrics: DaemonMetrics = DaemonMetrics()) throws -> DeviceWorker {
         let spec = DeviceSpec(name: "echo0", kind: .echo, shape: ModelShape(inputs: 4, parameters: 0, outputs: 4),
                               failAfter: failAfter)
         let echo = try DeviceRegistry.make(spec, logger: Logger(label: "test"))
         let system: any PhysicalSystem = gate.map { GatedSystem(inner: echo, gate: $0) } ?? echo
         return DeviceWorker(system: system, configHash: "h", queueCapacity: capacity, leaseIdleSeconds: 60,
-                            recorder: nil, metrics: DaemonMetrics(), events: EventHub(), logger: Logger(label: "test"))
+                            recorder: nil, metrics: metrics, events: EventHub(), logger: Logger(label: "test"),
+                            replacing: replacing)
     }
 
     /// Waits (without a time budget of its own: the suite's limit bounds it) until the worker holds
@@ -208,5 +210,40 @@ struct DeviceWorkerTests {
             return
         }
         #expect(error.code == .unavailable)
+    }
+
+    @Test func aReplacingWorkerQueuesUntilActivatedThenRunsInOrder() async throws {
+        let metrics = DaemonMetrics()
+        let worker = try Self.worker(replacing: true, metrics: metrics)
+        #expect(await worker.summary().state == .reconfiguring)
+        #expect(Self.stateGauges(metrics)["reconfiguring"] == 1)
+        async let first = Self.run(worker, Self.c1, id: 1)
+        try await Self.waitForDepth(worker, 1)
+        async let second = Self.run(worker, Self.c2, id: 2)
+        try await Self.waitForDepth(worker, 2)
+        // Both wait: nothing runs before the old configuration's worker has drained.
+        #expect(await worker.summary().state == .reconfiguring)
+        await worker.activate()
+        guard case .ran(let a, _) = await first, case .ran(let b, _) = await second else {
+            Issue.record("queued batches must run once the worker is activated")
+            return
+        }
+        #expect((a.sequence, b.sequence) == (1, 2), "in arrival order")
+        #expect(await worker.summary().state == .ready)
+        #expect(Self.stateGauges(metrics)["reconfiguring"] == 0)
+        #expect(Self.stateGauges(metrics)["ready"] == 1)
+        await worker.activate()  // a second call changes nothing
+        guard case .ran(let c, _) = await Self.run(worker, Self.c1, id: 3) else { Issue.record("run after activation"); return }
+        #expect(c.sequence == 3)
+    }
+
+    @Test func aReplacingWorkerShutDownBeforeActivationFailsItsQueueAtOnce() async throws {
+        let worker = try Self.worker(replacing: true)
+        async let queued = Self.run(worker, Self.c1, id: 1)
+        try await Self.waitForDepth(worker, 1)
+        await worker.drain(timeout: .seconds(600))  // the suite's time limit catches a drain that waits
+        guard case .failure(let error) = await queued else { Issue.record("a never-activated worker runs nothing"); return }
+        #expect(error.code == .unavailable)
+        #expect(await worker.summary().state == .closed)
     }
 }

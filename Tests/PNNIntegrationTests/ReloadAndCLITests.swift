@@ -47,6 +47,11 @@ import Testing
         #expect(reconfigured != nil)
         #expect(try await client.describe("change0").configHash != before)
         #expect(try await client.describe("keep0").configHash == keepBefore)
+        // The changed device's new worker took over once the old one had drained: it runs again.
+        #expect(try await client.describe("change0").state == .ready)
+        let (y, changed) = try await client.run("change0", input: x, parameters: theta, deadline: .seconds(10))
+        #expect(y.shape == [1, 8])
+        #expect(changed.state == .ready)
         // The untouched device kept its lease and its numbering.
         #expect(try await client.devices().first { $0.name == "keep0" }?.leasedByUID != nil)
         let (_, info) = try await client.run("keep0", input: x, parameters: theta)

@@ -14,6 +14,11 @@ import PNNRecorder
 /// still being made durable: a client that pipelines (the channels of a wide physical layer) gets the
 /// fsync of one batch overlapped with the measurement of the next, and every reply still waits for
 /// its own record. Records are queued in measurement order, so the store stays in sequence order.
+///
+/// A worker that replaces another for the same device on reload starts `reconfiguring`: it queues
+/// batches but runs none until `activate()`, which the reloader calls once the old worker has drained.
+/// One physical device is never driven by two configurations at once, and clients that send during a
+/// reload wait (within their deadline) instead of getting an error.
 actor DeviceWorker {
     let name: String
     let description: DeviceDescription
@@ -35,6 +40,8 @@ actor DeviceWorker {
     /// Measurements taken whose records are not yet durable (their replies wait for them).
     private var committing = 0
     private var accepting = true
+    /// Set until `activate()` for a worker that replaces one still draining (state `.reconfiguring`).
+    private var waitingForPredecessor: Bool
     /// Published to the state gauges on every change (`init` publishes the first).
     private var state: DeviceStateName = .ready {
         didSet { gauges.changeState(from: oldValue, to: state) }
@@ -43,8 +50,11 @@ actor DeviceWorker {
     private var drained: [CheckedContinuation<Void, Never>] = []
     private var deadlineTimer: (fires: ContinuousClock.Instant, task: Task<Void, Never>)?
 
+    /// - Parameter replacing: this worker takes over the device from one that is still draining; it
+    ///   runs nothing until `activate()`.
     init(system: any PhysicalSystem, configHash: String, queueCapacity: Int, leaseIdleSeconds: Double,
-         recorder: RecordingQueue?, metrics: DaemonMetrics, events: EventHub, logger: Logger) {
+         recorder: RecordingQueue?, metrics: DaemonMetrics, events: EventHub, logger: Logger,
+         replacing: Bool = false) {
         self.system = system
         self.name = system.name
         self.description = system.description
@@ -59,8 +69,21 @@ actor DeviceWorker {
         var logger = logger
         logger[metadataKey: "pnn.device"] = "\(system.name)"
         self.logger = logger
+        waitingForPredecessor = replacing
+        let initial: DeviceStateName = replacing ? .reconfiguring : .ready
+        state = initial  // (`didSet` does not run in `init`: the gauge is set below)
         gauges.setQueueDepth(0)
-        gauges.setState(.ready)
+        gauges.setState(initial)
+    }
+
+    /// The predecessor has drained: the device is this worker's, and the queued batches run in order.
+    func activate() {
+        guard waitingForPredecessor else { return }
+        waitingForPredecessor = false
+        state = .ready
+        guard !processing else { return }
+        processing = true
+        releaseDevice()  // hands the device to the first queued job, or leaves it idle
     }
 
     // MARK: Queries
@@ -117,7 +140,7 @@ actor DeviceWorker {
             return .failure(ProtocolError(.resourceExhausted,
                                           "\(name)'s queue is full (\(capacity) requests waiting); retry later"))
         }
-        if !processing {
+        if !processing && !waitingForPredecessor {
             // Idle device: run in the caller's task — no queue, no extra task, nothing to expire.
             processing = true
             return await execute(work, enqueuedAt: .now)
@@ -155,7 +178,8 @@ actor DeviceWorker {
     /// Stops taking work, lets queued and running batches finish for up to `timeout`, then fails the rest.
     func drain(timeout: Duration) async {
         accepting = false
-        if !isIdle {
+        // Never activated (shut down during a reload): nothing runs, so nothing queued will.
+        if !isIdle && !waitingForPredecessor {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.waitUntilIdle() }
                 group.addTask { try? await Task.sleep(for: timeout) }

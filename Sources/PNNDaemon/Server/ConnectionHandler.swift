@@ -37,7 +37,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         let (dispatcher, id) = (self.dispatcher, connection.id)
         Task { await dispatcher.connectionClosed(id) }
-        FreedMemory.release(on: context.eventLoop)
+        connection.closed()
         context.fireChannelInactive()
     }
 
@@ -45,9 +45,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard !failed else { return }
         let frame = unwrapInboundIn(data)
         let (dispatcher, connection) = (self.dispatcher, self.connection)
-        if frame.payload.readableBytes >= FreedMemory.largeFrameBytes {
-            FreedMemory.noteLargeFrame(on: context.eventLoop)
-        }
+        connection.noteReceived(frame)
         if frame.requestID == 0 && frame.kind != .cancel {
             let error = ProtocolError(.invalidArgument, "request id 0 is reserved for connection-level errors")
             connection.send(WireFormat.frame(for: .failure(error), id: 0, op: WireFormat.operationName(of: frame),

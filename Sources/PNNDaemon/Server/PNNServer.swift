@@ -24,6 +24,8 @@ final class PNNServer: Sendable {
     private let logger: Logger
     private let nextConnection = Atomic<UInt64>(1)
     private let channel = Mutex<(any Channel)?>(nil)
+    /// Returns the memory of large batches to the kernel after bursts (shared by this server's connections).
+    private let freedMemory = FreedMemory()
 
     init(dispatcher: Dispatcher, access: AccessPolicy, maxFrameBytes: Int, logger: Logger) {
         self.dispatcher = dispatcher
@@ -76,7 +78,8 @@ final class PNNServer: Sendable {
             let peer = PeerCredentials(pid: cred.pid, uid: cred.uid, gid: cred.gid)
             let decision = self.access.evaluate(peer)
             let connection = ClientConnection(id: id, uid: cred.uid, gid: cred.gid, pid: cred.pid,
-                                              mayDriveDevices: decision.isPermitted, channel: channel)
+                                              mayDriveDevices: decision.isPermitted, channel: channel,
+                                              freedMemory: self.freedMemory)
             self.logger.debug("connection accepted", metadata: [
                 "pnn.connection": "\(id)", "pnn.peer": "\(peer)", "pnn.access": "\(decision)",
             ])
