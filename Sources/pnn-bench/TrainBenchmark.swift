@@ -132,7 +132,7 @@ struct TrainBenchmark: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var parameters = network.initialParameters(seed: settings.seed)
-        try await network.calibrate(&parameters, sample: data.train.prefix(512).features)
+        try await network.calibrate(&parameters, sample: data.train.subset(first: 512).features)
         _ = try await trainer.train(network, parameters: &parameters, on: data.train, test: nil, evaluation: network)
         return (clock.now - start).seconds
     }

@@ -1,11 +1,12 @@
 import PNNCore
 import PNNData
 
-/// The experiment's dataset as the trainer wants it, with class names for reports.
+/// The experiment's training and test split (PNNData's `Dataset`, which the trainer takes as it is).
 public struct ExperimentData: Sendable {
-    public var train: LabelledData
-    public var test: LabelledData
-    public var classNames: [String]
+    public var train: Dataset
+    public var test: Dataset
+    /// Class names for reports (the same for both splits).
+    public var classNames: [String] { train.classNames }
 
     /// Loads `experiment`'s dataset from `directory` (or the usual places, `DatasetLocator`), keeping
     /// the first `trainSubset` / `testSubset` samples when given (stratified, seeded, so every class
@@ -20,11 +21,6 @@ public struct ExperimentData: Sendable {
         }
         if let n = trainSubset, n < split.train.count { split.train = split.train.stratifiedSubset(n, seed: 11) }
         if let n = testSubset, n < split.test.count { split.test = split.test.stratifiedSubset(n, seed: 12) }
-        return ExperimentData(train: convert(split.train), test: convert(split.test), classNames: split.train.classNames)
-    }
-
-    static func convert(_ d: Dataset) -> LabelledData {
-        // Dataset guarantees labels in 0..<classCount and rows matching labels.
-        LabelledData(unchecked: d.features, labels: d.labels, classCount: d.classCount)
+        return ExperimentData(train: split.train, test: split.test)
     }
 }

@@ -1,4 +1,5 @@
 import PNNCore
+import PNNData
 import PNNPhysics
 
 /// One training run of an experiment in one mode, end to end: build the networks, calibrate the
@@ -40,7 +41,7 @@ public struct ExperimentRun: Sendable {
         public var test: Evaluation
     }
 
-    public func run(train: LabelledData, test: LabelledData, gapName: String,
+    public func run(train: Dataset, test: Dataset, gapName: String,
                     progress: @Sendable (TrainingProgress) -> Void = { _ in }) async throws(TrainingError) -> Result {
         let clock = ContinuousClock()
         let start = clock.now
@@ -87,7 +88,7 @@ public struct ExperimentRun: Sendable {
     }
 
     /// The first (up to) 512 training samples: enough to set the affine layers' ranges.
-    func calibrationSample(_ train: LabelledData) -> Tensor<Double> {
-        train.prefix(512).features
+    func calibrationSample(_ train: Dataset) -> Tensor<Double> {
+        train.subset(first: 512).features
     }
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import PNNCore
+import PNNData
 
 /// What a training run reports as it goes (drives the CLI's progress bar and metrics.csv).
 public enum TrainingProgress: Sendable {
@@ -48,7 +49,7 @@ public struct Trainer: Sendable {
     /// Trains `parameters` in place. `evaluation` is the network the test set is measured on (the
     /// device) — it shares the training network's structure and parameters.
     public func train(
-        _ network: Network, parameters: inout [[Double]], on train: LabelledData, test: LabelledData?,
+        _ network: Network, parameters: inout [[Double]], on train: Dataset, test: Dataset?,
         evaluation: Network, deviceCalls: @Sendable () -> Int = { 0 },
         progress: @Sendable (TrainingProgress) -> Void = { _ in }
     ) async throws(TrainingError) -> [EpochRecord] {
@@ -112,7 +113,7 @@ public struct Trainer: Sendable {
     }
 
     /// Loss, accuracy and confusion matrix of `network` on `data` (no noise, no updates).
-    public func evaluate(_ network: Network, parameters: [[Double]], on data: LabelledData)
+    public func evaluate(_ network: Network, parameters: [[Double]], on data: Dataset)
         async throws(TrainingError) -> Evaluation
     {
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: data.classCount), count: data.classCount)
@@ -120,7 +121,7 @@ public struct Trainer: Sendable {
         var start = 0
         while start < data.count {
             let end = min(start + settings.evaluationBatchSize, data.count)
-            let (x, labels) = data.batch(Array(start ..< end)[...])
+            let (x, labels) = data.batch(start ..< end)
             let tape = try await network.forward(x, parameters: parameters, microBatches: settings.microBatches)
             let (loss, _) = try settings.loss.evaluate(tape.output, labels: labels)
             lossSum += loss * Double(labels.count)

@@ -1,5 +1,6 @@
 import Foundation
 import PNNCore
+import PNNData
 
 /// Writes a run's files: metrics.csv, checkpoint.json, summary.json and the SVG plots.
 public enum RunReport {
@@ -61,7 +62,7 @@ public enum RunReport {
     /// Writes everything for `result` into `directory` (created if needed); returns the files written.
     @discardableResult
     public static func write(_ result: ExperimentRun.Result, run: ExperimentRun, classNames: [String],
-                             test: LabelledData, to directory: String) async throws(TrainingError) -> [String] {
+                             test: Dataset, to directory: String) async throws(TrainingError) -> [String] {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -84,7 +85,7 @@ public enum RunReport {
         if let index = network.layers.firstIndex(where: { !Network.physicalLayers(in: $0).isEmpty }), test.count > 0 {
             let stage = network.layers[index]
             let layer = Network.physicalLayers(in: stage)[0]
-            let tape = try await network.forward(test.prefix(1).features, parameters: result.parameters)
+            let tape = try await network.forward(test.subset(first: 1).features, parameters: result.parameters)
             let drive = layer.clamped(tape.activations[index].columns(0 ..< layer.inputCount))
             let measured = tape.activations[index + 1].columns(0 ..< layer.outputCount)
             let predicted = try layer.twin.predict(drive, Array(result.parameters[index].prefix(layer.parameterCount)))
