@@ -307,5 +307,15 @@ import Testing
         #expect(restored.outputGain == twin.outputGain)
         try "{\"format\": 99}".write(toFile: scratch.path("bad.json"), atomically: true, encoding: .utf8)
         #expect(throws: TrainingError.self) { _ = try Checkpoint.read(from: scratch.path("bad.json")) }
+
+        // A twin file alone; a missing file and a file of the wrong kind are told apart.
+        try checkpoint.twin.write(to: scratch.path("t.json"))
+        #expect(try TwinFile.read(from: scratch.path("t.json")) == checkpoint.twin)
+        func message(_ read: () throws -> Void) -> String {
+            do { try read(); return "" } catch { return (error as? TrainingError)?.message ?? "\(error)" }
+        }
+        #expect(message { _ = try TwinFile.read(from: scratch.path("absent.json")) }.hasPrefix("cannot read twin"))
+        #expect(message { _ = try TwinFile.read(from: scratch.path("c.json")) }.contains("is not a pnn twin"))
+        #expect(message { _ = try Checkpoint.read(from: scratch.path("t.json")) }.contains("is not a pnn checkpoint"))
     }
 }

@@ -35,28 +35,11 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     public var parameters: [[Double]] { layers.map(\.values) }
 
     public func write(to path: String) throws(TrainingError) {
-        do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw TrainingError(.file, "cannot write checkpoint \(path): \(error.localizedDescription)")
-        }
+        try JSONDocument.write(self, to: path, what: "checkpoint")
     }
 
     public static func read(from path: String) throws(TrainingError) -> Checkpoint {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw TrainingError(.file, "cannot read checkpoint \(path): \(error.localizedDescription)")
-        }
-        let checkpoint: Checkpoint
-        do {
-            checkpoint = try JSONDecoder().decode(Checkpoint.self, from: data)
-        } catch {
-            throw TrainingError(.file, "\(path) is not a pnn checkpoint: \(error)")
-        }
+        let checkpoint = try JSONDocument.read(Checkpoint.self, from: path, what: "checkpoint")
         guard checkpoint.format == formatVersion else {
             throw TrainingError(.file, "\(path): checkpoint format \(checkpoint.format), this pnn reads \(formatVersion)")
         }

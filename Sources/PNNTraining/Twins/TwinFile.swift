@@ -68,20 +68,10 @@ public struct TwinFile: Codable, Sendable, Equatable {
     }
 
     public func write(to path: String) throws(TrainingError) {
-        do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw TrainingError(.file, "cannot write twin \(path): \(error.localizedDescription)")
-        }
+        try JSONDocument.write(self, to: path, what: "twin")
     }
 
     public static func read(from path: String) throws(TrainingError) -> TwinFile {
-        do {
-            return try JSONDecoder().decode(TwinFile.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw TrainingError(.file, "cannot read twin \(path): \(error)")
-        }
+        try JSONDocument.read(TwinFile.self, from: path, what: "twin")
     }
 }
