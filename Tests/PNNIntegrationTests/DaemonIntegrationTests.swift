@@ -195,20 +195,30 @@ import Testing
         await client.close()
     }
 
-    @Test func aMalformedFrameClosesOnlyItsConnection() async throws {
-        let harness = try DaemonHarness()
-        let good = try await harness.client()
+    /// A plain socket to pnnd, for bytes no client library would send; -1 if it does not connect.
+    static func rawConnection(to path: String) -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in harness.daemon.socketPath.utf8.enumerated() { raw[i] = byte }
+            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
         }
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        #expect(connected == 0)
+        guard connected == 0 else {
+            close(fd)
+            return -1
+        }
+        return fd
+    }
+
+    @Test func aMalformedFrameClosesOnlyItsConnection() async throws {
+        let harness = try DaemonHarness()
+        let good = try await harness.client()
+        let fd = Self.rawConnection(to: harness.daemon.socketPath)
+        defer { close(fd) }
+        #expect(fd >= 0)
         // A length-prefixed frame of 30 bytes whose magic is wrong.
         var garbage: [UInt8] = [30, 0, 0, 0] + Array("XXXX".utf8) + [UInt8](repeating: 0, count: 26)
         _ = garbage.withUnsafeMutableBytes { send(fd, $0.baseAddress, $0.count, 0) }
@@ -224,6 +234,27 @@ import Testing
         // The other connection is unaffected.
         #expect(try await good.devices().count == 4)
         await good.close()
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aClientHangingUpMidFrameIsNoProtocolError() async throws {
+        let harness = try DaemonHarness()
+        let good = try await harness.client()
+        let before = try await good.status().connections
+        let fd = Self.rawConnection(to: harness.daemon.socketPath)
+        #expect(fd >= 0)
+        // The first 12 bytes of a 100-byte frame, then gone.
+        var torn: [UInt8] = [100, 0, 0, 0] + Array("PNN1".utf8) + [1, 1, 0, 0]
+        _ = torn.withUnsafeMutableBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        // pnnd has taken the connection (accepting it is asynchronous), then it goes.
+        while try await good.status().connections < before + 1 { try await Task.sleep(for: .milliseconds(5)) }
+        close(fd)
+        while try await good.status().connections > before { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(try await good.devices().count == 4)
+        await good.close()
+        // Closing mid-frame is a hang-up, not a malformed stream: nothing to report (it once logged a
+        // notice with NIO's dump of the unread bytes).
+        #expect(!harness.daemon.log.contains("protocol error"), "log: \(harness.daemon.log)")
+        #expect(!harness.daemon.log.contains("leftoverDataWhenDone"), "log: \(harness.daemon.log)")
     }
 
     @Test func killMinus9LosesNoAcknowledgedBatch() async throws {

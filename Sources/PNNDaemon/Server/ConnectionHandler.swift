@@ -92,6 +92,13 @@ final class ConnectionHandler: ChannelInboundHandler {
         case let error as IOError where error.errnoCode == ECONNRESET || error.errnoCode == EPIPE:
             context.close(promise: nil)
             return
+        case ByteToMessageDecoderError.leftoverDataWhenDone(let rest):
+            // The client hung up halfway through a frame (killed, or gave up): nobody is left to answer,
+            // and the bytes are not worth a notice.
+            logger.debug("client closed the connection in the middle of a frame",
+                         metadata: ["pnn.bytes.unread": "\(rest.readableBytes)"])
+            context.close(promise: nil)
+            return
         default:
             message = "connection error: \(error)"
         }
