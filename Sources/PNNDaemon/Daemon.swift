@@ -103,13 +103,14 @@ public final class Daemon: Service, Sendable {
             "pnn.records.directory": "\(recordsDirectory)", "pnn.records.count": "\(stats.records)",
             "pnn.records.recovered_bytes": "\(stats.recoveredBytes)",
         ])
-        let events = EventHub()
+        let connections = OpenConnections()
+        let events = EventHub(connections: connections)
         let dispatcher = Dispatcher(
             maxFrameBytes: settings.maxFrameBytes, defaultDeadline: .seconds(settings.defaultDeadlineSeconds),
             serverName: options.serverName, metrics: metrics, events: events, recorder: recording,
-            logger: logger)
+            openConnections: connections, logger: logger)
         let workers = makeWorkers(configuration.devices, configuration: configuration, recording: recording,
-                                  events: events)
+                                  events: events, connections: connections)
         _ = dispatcher.install(workers, configHash: configuration.sourceHash)
 
         let access = AccessPolicy(allowedUIDs: Set(settings.allowedUIDs.map { uid_t($0) }),
@@ -183,7 +184,7 @@ public final class Daemon: Service, Sendable {
     /// broken device never keeps the others from serving. Workers for the devices in `replacing` take
     /// over from workers still draining and wait for `activate()` (see `DeviceWorker`).
     func makeWorkers(_ specs: [DeviceSpec], configuration: DaemonConfiguration, recording: RecordingQueue,
-                     events: EventHub, replacing: Set<String> = []) -> [DeviceWorker] {
+                     events: EventHub, connections: OpenConnections, replacing: Set<String> = []) -> [DeviceWorker] {
         var workers: [DeviceWorker] = []
         for spec in specs {
             do {
@@ -193,7 +194,7 @@ public final class Daemon: Service, Sendable {
                     queueCapacity: configuration.server.queueDepth,
                     leaseIdleSeconds: configuration.server.leaseIdleSeconds,
                     recorder: spec.kind == .echo ? nil : recording, metrics: metrics, events: events,
-                    logger: logger, replacing: replacing.contains(spec.name)))
+                    connections: connections, logger: logger, replacing: replacing.contains(spec.name)))
             } catch {
                 logger.error("device could not be set up", metadata: ["pnn.device": "\(spec.name)", "pnn.error": "\(error)"])
                 events.publish(DeviceEvent(device: spec.name, kind: .down, message: "\(error)", time: UnixTime.now()))

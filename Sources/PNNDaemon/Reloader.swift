@@ -59,7 +59,8 @@ actor Reloader {
         }
         let keptNames = Set(keep.map(\.name))
         let fresh = daemon.makeWorkers(next.devices.filter { !keptNames.contains($0.name) }, configuration: next,
-                                       recording: recording, events: events, replacing: Set(retire.map(\.name)))
+                                       recording: recording, events: events, connections: dispatcher.openConnections,
+                                       replacing: Set(retire.map(\.name)))
         // Install first so new requests reach the new workers (and queue there), then drain the retired
         // ones, then let their successors run.
         _ = dispatcher.install(keep + fresh, configHash: next.sourceHash)

@@ -10,15 +10,29 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct DeviceWorkerTests {
-    static func worker(capacity: Int = 4, failAfter: Int? = nil, gate: Gate? = nil, replacing: Bool = false,
-                       metrics: DaemonMetrics = DaemonMetrics()) throws -> DeviceWorker {
+    static let c1 = ConnectionID(1), c2 = ConnectionID(2)
+
+    /// A worker for `system` as the daemon builds one; connections c1 and c2 are open.
+    static func worker(system: any PhysicalSystem, capacity: Int = 4, recorder: RecordingQueue? = nil,
+                       metrics: DaemonMetrics = DaemonMetrics(), connections: OpenConnections = OpenConnections([c1, c2]),
+                       events: EventHub? = nil, replacing: Bool = false) -> DeviceWorker {
+        DeviceWorker(system: system, configHash: "h", queueCapacity: capacity, leaseIdleSeconds: 60,
+                     recorder: recorder, metrics: metrics, events: events ?? EventHub(connections: connections),
+                     connections: connections, logger: Logger(label: "test"), replacing: replacing)
+    }
+
+    static func echo(failAfter: Int? = nil) throws -> any PhysicalSystem {
         let spec = DeviceSpec(name: "echo0", kind: .echo, shape: ModelShape(inputs: 4, parameters: 0, outputs: 4),
                               failAfter: failAfter)
-        let echo = try DeviceRegistry.make(spec, logger: Logger(label: "test"))
+        return try DeviceRegistry.make(spec, logger: Logger(label: "test"))
+    }
+
+    static func worker(capacity: Int = 4, failAfter: Int? = nil, gate: Gate? = nil, replacing: Bool = false,
+                       metrics: DaemonMetrics = DaemonMetrics(),
+                       connections: OpenConnections = OpenConnections([c1, c2])) throws -> DeviceWorker {
+        let echo = try Self.echo(failAfter: failAfter)
         let system: any PhysicalSystem = gate.map { GatedSystem(inner: echo, gate: $0) } ?? echo
-        return DeviceWorker(system: system, configHash: "h", queueCapacity: capacity, leaseIdleSeconds: 60,
-                            recorder: nil, metrics: metrics, events: EventHub(), logger: Logger(label: "test"),
-                            replacing: replacing)
+        return worker(system: system, capacity: capacity, metrics: metrics, connections: connections, replacing: replacing)
     }
 
     /// Waits (without a time budget of its own: the suite's limit bounds it) until the worker holds
@@ -28,7 +42,6 @@ struct DeviceWorkerTests {
     }
 
     static let x = Tensor<Float>(uncheckedRows: [1, 2, 3, 4], columns: 4)
-    static let c1 = ConnectionID(1), c2 = ConnectionID(2)
 
     static func run(_ worker: DeviceWorker, _ connection: ConnectionID, id: UInt64,
                     deadline: Duration = .seconds(60)) async -> Response {
@@ -64,10 +77,7 @@ struct DeviceWorkerTests {
         // still read 0, and the current one 1, at each step.
         let metrics = DaemonMetrics()
         let gate = Gate()
-        let spec = DeviceSpec(name: "echo0", kind: .echo, shape: ModelShape(inputs: 4, parameters: 0, outputs: 4))
-        let system = GatedSystem(inner: try DeviceRegistry.make(spec, logger: Logger(label: "test")), gate: gate)
-        let worker = DeviceWorker(system: system, configHash: "h", queueCapacity: 4, leaseIdleSeconds: 60,
-                                  recorder: nil, metrics: metrics, events: EventHub(), logger: Logger(label: "test"))
+        let worker = Self.worker(system: GatedSystem(inner: try Self.echo(), gate: gate), metrics: metrics)
         func expectOnly(_ state: DeviceStateName) {
             let gauges = Self.stateGauges(metrics)
             #expect(gauges.count == DeviceStateName.allCases.count)
@@ -113,10 +123,7 @@ struct DeviceWorkerTests {
         let recorder = try Recorder(directory: directory)
         let recording = RecordingQueue(recorder)
         let gate = Gate()
-        let spec = DeviceSpec(name: "echo0", kind: .echo, shape: ModelShape(inputs: 4, parameters: 0, outputs: 4))
-        let system = GatedSystem(inner: try DeviceRegistry.make(spec, logger: Logger(label: "test")), gate: gate)
-        let worker = DeviceWorker(system: system, configHash: "h", queueCapacity: 16, leaseIdleSeconds: 60,
-                                  recorder: recording, metrics: DaemonMetrics(), events: EventHub(), logger: Logger(label: "test"))
+        let worker = Self.worker(system: GatedSystem(inner: try Self.echo(), gate: gate), capacity: 16, recorder: recording)
         let count = 8
         let replies = await withTaskGroup(of: (Int, Response).self) { group in
             for i in 0 ..< count {
@@ -245,5 +252,43 @@ struct DeviceWorkerTests {
         guard case .failure(let error) = await queued else { Issue.record("a never-activated worker runs nothing"); return }
         #expect(error.code == .unavailable)
         #expect(await worker.summary().state == .closed)
+    }
+
+    @Test func aClosedConnectionGetsNoLeaseAndRunsNothing() async throws {
+        // A request that reaches the worker after its connection's clean-up ran here (it was read just
+        // before the hang-up): it must leave nothing behind. The lease used to stay for its idle timeout.
+        let connections = OpenConnections([Self.c1, Self.c2])
+        let worker = try Self.worker(connections: connections)
+        connections.closed(Self.c1)
+        await worker.connectionClosed(Self.c1)
+        guard case .failure(let refused) = await worker.lease(connection: Self.c1, uid: 1000, idleSeconds: nil) else {
+            Issue.record("a closed connection must not get a lease")
+            return
+        }
+        #expect(refused.code == .cancelled)
+        #expect(await worker.summary().leasedByUID == nil)
+        guard case .failure(let dropped) = await Self.run(worker, Self.c1, id: 1) else {
+            Issue.record("a closed connection's batch must not run")
+            return
+        }
+        #expect(dropped.code == .cancelled)
+        // Another connection is served as before, and the device measured nothing for the closed one.
+        guard case .leased = await worker.lease(connection: Self.c2, uid: 1001, idleSeconds: nil),
+              case .ran(let info, _) = await Self.run(worker, Self.c2, id: 2) else {
+            Issue.record("an open connection must be served")
+            return
+        }
+        #expect(info.sequence == 1)
+    }
+
+    @Test func aClosedConnectionGetsNoSubscription() {
+        let connections = OpenConnections([Self.c1])
+        let hub = EventHub(connections: connections)
+        #expect(hub.subscribe(EventHub.Subscriber(connection: Self.c1, subscriptionID: 1) { _ in }))
+        connections.closed(Self.c1)
+        hub.connectionClosed(Self.c1)
+        #expect(!hub.subscribe(EventHub.Subscriber(connection: Self.c1, subscriptionID: 2) { _ in }),
+                "a subscription after the clean-up would hold the dead connection for ever")
+        #expect(hub.count == 0)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import PNNClient
 import PNNCore
 import PNNPhysics
@@ -255,6 +256,36 @@ import Testing
         // notice with NIO's dump of the unread bytes).
         #expect(!harness.daemon.log.contains("protocol error"), "log: \(harness.daemon.log)")
         #expect(!harness.daemon.log.contains("leftoverDataWhenDone"), "log: \(harness.daemon.log)")
+    }
+
+    @Test(.timeLimit(.minutes(1))) func connectionsThatCloseRightAfterLeasingLeaveNoLease() async throws {
+        // Each connection sends lease and subscribe and hangs up without reading: pnnd may handle the
+        // requests after the connection's clean-up. The lease used to survive that, blocking the device
+        // for everyone until its idle timeout (found by fuzzing).
+        let harness = try DaemonHarness()
+        let good = try await harness.client()
+        let allocator = ByteBufferAllocator()
+        var bytes: [UInt8] = []
+        for (id, request) in [(1, Request.lease(device: "echo0", idleSeconds: nil)), (2, .subscribe), (3, .lease(device: "shg0", idleSeconds: nil))] {
+            let frame = WireFormat.frame(for: RequestEnvelope(id: UInt64(id), request: request), allocator: allocator)
+            var buffer = allocator.buffer(capacity: 4 + frame.encodedLength)
+            buffer.writeInteger(UInt32(frame.encodedLength), endianness: .little)
+            frame.write(to: &buffer)
+            bytes += buffer.readBytes(length: buffer.readableBytes) ?? []
+        }
+        for _ in 0 ..< 200 {
+            let fd = Self.rawConnection(to: harness.daemon.socketPath)
+            #expect(fd >= 0)
+            _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            close(fd)
+        }
+        while try await good.status().connections > 1 { try await Task.sleep(for: .milliseconds(5)) }
+        // Clean-ups run in tasks of their own after the close: give the last ones a moment to finish.
+        try await Task.sleep(for: .milliseconds(200))
+        let leased = try await good.devices().filter { $0.leasedByUID != nil }.map(\.name)
+        #expect(leased.isEmpty, "leases held by closed connections: \(leased)")
+        _ = try await good.lease("echo0")
+        await good.close()
     }
 
     @Test func killMinus9LosesNoAcknowledgedBatch() async throws {

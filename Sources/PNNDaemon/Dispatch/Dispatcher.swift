@@ -28,18 +28,21 @@ final class Dispatcher: Sendable {
     let metrics: DaemonMetrics
     let events: EventHub
     let recorder: RecordingQueue
+    /// Shared with the device workers and the event hub (see `OpenConnections`).
+    let openConnections: OpenConnections
     private let started = ContinuousClock.now
     private let state = Mutex(State())
     private let logger: Logger
 
     init(maxFrameBytes: Int, defaultDeadline: Duration, serverName: String, metrics: DaemonMetrics,
-         events: EventHub, recorder: RecordingQueue, logger: Logger) {
+         events: EventHub, recorder: RecordingQueue, openConnections: OpenConnections, logger: Logger) {
         self.maxFrameBytes = maxFrameBytes
         self.defaultDeadline = defaultDeadline
         self.serverName = serverName
         self.metrics = metrics
         self.events = events
         self.recorder = recorder
+        self.openConnections = openConnections
         self.logger = logger
     }
 
@@ -64,6 +67,7 @@ final class Dispatcher: Sendable {
     }
 
     func connectionOpened(_ connection: ClientConnection) {
+        openConnections.opened(connection.id)
         let count = state.withLock { s in
             s.connections[connection.id] = connection
             return s.connections.count
@@ -72,6 +76,8 @@ final class Dispatcher: Sendable {
     }
 
     func connectionClosed(_ id: ConnectionID) async {
+        // First, so that requests of this connection still on their way create nothing new.
+        openConnections.closed(id)
         let (count, workers) = state.withLock { s in
             s.connections[id] = nil
             return (s.connections.count, Array(s.workers.values))
@@ -188,9 +194,11 @@ final class Dispatcher: Sendable {
         case .metrics:
             return .metrics(metrics.exposition())
         case .subscribe:
-            events.subscribe(EventHub.Subscriber(connection: connection.id, subscriptionID: envelope.id) { event in
+            let subscribed = events.subscribe(EventHub.Subscriber(connection: connection.id, subscriptionID: envelope.id) { event in
                 connection.send(WireFormat.frame(for: event, subscription: envelope.id, allocator: connection.allocator))
             })
+            // Nobody would read the reply: the connection closed while this request was on its way.
+            guard subscribed else { return .failure(ProtocolError(.cancelled, "connection closed")) }
             return .subscribed
         }
     }

@@ -11,9 +11,21 @@ final class EventHub: Sendable {
     }
 
     private let subscribers = Mutex<[Subscriber]>([])
+    private let connections: OpenConnections
 
-    func subscribe(_ subscriber: Subscriber) {
-        subscribers.withLock { $0.append(subscriber) }
+    init(connections: OpenConnections) {
+        self.connections = connections
+    }
+
+    /// Adds `subscriber`; false (and nothing added) when its connection has closed meanwhile.
+    @discardableResult
+    func subscribe(_ subscriber: Subscriber) -> Bool {
+        // Checked under the lock `connectionClosed` takes: see OpenConnections.
+        subscribers.withLock { list in
+            guard connections.contains(subscriber.connection) else { return false }
+            list.append(subscriber)
+            return true
+        }
     }
 
     func unsubscribe(connection: ConnectionID, subscriptionID: UInt64) {

@@ -31,6 +31,8 @@ actor DeviceWorker {
     private let metrics: DaemonMetrics
     private let gauges: DaemonMetrics.DeviceGauges
     private let events: EventHub
+    /// Work and leases are taken only from these (see `OpenConnections`).
+    private let connections: OpenConnections
     private let logger: Logger
 
     private var lease = LeaseState()
@@ -53,8 +55,8 @@ actor DeviceWorker {
     /// - Parameter replacing: this worker takes over the device from one that is still draining; it
     ///   runs nothing until `activate()`.
     init(system: any PhysicalSystem, configHash: String, queueCapacity: Int, leaseIdleSeconds: Double,
-         recorder: RecordingQueue?, metrics: DaemonMetrics, events: EventHub, logger: Logger,
-         replacing: Bool = false) {
+         recorder: RecordingQueue?, metrics: DaemonMetrics, events: EventHub, connections: OpenConnections,
+         logger: Logger, replacing: Bool = false) {
         self.system = system
         self.name = system.name
         self.description = system.description
@@ -65,6 +67,7 @@ actor DeviceWorker {
         self.metrics = metrics
         self.gauges = metrics.deviceGauges(device: system.name)
         self.events = events
+        self.connections = connections
         self.sequence = recorder?.lastSequence(device: system.name) ?? 0
         var logger = logger
         logger[metadataKey: "pnn.device"] = "\(system.name)"
@@ -108,6 +111,8 @@ actor DeviceWorker {
 
     func lease(connection: ConnectionID, uid: UInt32, idleSeconds: Double?) -> Response {
         let ttl = min(idleSeconds ?? defaultLeaseSeconds, defaultLeaseSeconds)
+        // A lease for a connection whose clean-up has already run here would never be released.
+        guard connections.contains(connection) else { return .failure(Self.connectionClosed) }
         switch lease.lease(by: connection, uid: uid, idleSeconds: ttl, now: Self.now()) {
         case .allowed:
             logger.debug("lease granted", metadata: ["pnn.connection": "\(connection)"])
@@ -132,6 +137,8 @@ actor DeviceWorker {
         guard accepting else {
             return .failure(ProtocolError(.unavailable, "\(name) is shutting down or being reconfigured"))
         }
+        // Its queued work was dropped when it closed; this batch would run for nobody.
+        guard connections.contains(connection) else { return .failure(Self.connectionClosed) }
         if case .heldByOther(let holderUID, let holder) = lease.use(by: connection, now: Self.now()) {
             return .failure(ProtocolError(.failedPrecondition,
                                           "\(name) is leased by uid \(holderUID) (connection \(holder))"))
@@ -162,12 +169,14 @@ actor DeviceWorker {
         job.finish(.failure(ProtocolError(.cancelled, "request \(requestID) was cancelled before it ran")))
     }
 
+    static let connectionClosed = ProtocolError(.cancelled, "connection closed")
+
     /// The connection is gone: drop its queued work and its lease.
     func connectionClosed(_ connection: ConnectionID) {
         let (dropped, kept) = pending.partitioned { $0.connection == connection }
         pending = kept
         for job in dropped {
-            job.finish(.failure(ProtocolError(.cancelled, "connection closed")))
+            job.finish(.failure(Self.connectionClosed))
         }
         if lease.connectionClosed(connection) {
             logger.debug("lease ended with its connection", metadata: ["pnn.connection": "\(connection)"])
