@@ -89,7 +89,7 @@ daemon-demo: release
 	echo "== pnn metrics (excerpt)"; pnn metrics | grep '^pnn_requests_total' | head -5; \
 	echo "== SIGTERM: pnnd drains and exits"; kill -TERM $$pid; wait $$pid; trap - EXIT; \
 	echo "== pnn records export mech0"; \
-	"$$bin/pnn" records export mech0 --state-dir "$$state/records" --output "$$out/records-mech0"; \
+	"$$bin/pnn" records export mech0 --state-dir "$$state" --output "$$out/records-mech0"; \
 	echo; echo "demo outputs in $$out: y.npy, y-shg.npy, calibration/, records-mech0/, pnnd.log"
 
 ## physics-demo: the physics checks of the models alone (no daemon)

@@ -9,7 +9,8 @@ import Darwin
 /// Records of other devices are stepped over by their summary without reading or checksumming their
 /// tensors; the records returned are always checksum-verified. Not for sharing between tasks.
 public final class RecordCursor {
-    private let recorder: Recorder
+    /// Told about damaged regions the cursor steps over (segment index, offset).
+    private let noteDamage: (UInt64, Int64) -> Void
     private let device: String
     private let since: Double?
     private var pending: ArraySlice<RecorderState.Segment>
@@ -17,8 +18,9 @@ public final class RecordCursor {
     private var file: FileDescriptor?
     private var walker: FrameWalker?
 
-    init(recorder: Recorder, segments: [RecorderState.Segment], device: String, since: Double?) {
-        self.recorder = recorder
+    init(segments: [RecorderState.Segment], device: String, since: Double?,
+         noteDamage: @escaping (UInt64, Int64) -> Void) {
+        self.noteDamage = noteDamage
         self.device = device
         self.since = since
         pending = segments[...]
@@ -51,14 +53,14 @@ public final class RecordCursor {
             self.walker = walker
             switch step {
             case .damaged(let offset, _):
-                recorder.noteDamage(segment: segment, offset: offset)
+                noteDamage(segment, offset)
             case .frame(let frame):
                 guard frame.type?.isBatch == true, let body = frame.body else { continue }
                 let record: BatchRecord
                 do throws(RecorderError) {
                     record = try BatchRecord(body: body)
                 } catch {
-                    recorder.noteDamage(segment: segment, offset: frame.offset)
+                    noteDamage(segment, frame.offset)
                     continue
                 }
                 guard record.device == device, since.map({ record.startedAt >= $0 }) ?? true else { continue }
@@ -82,7 +84,7 @@ public final class RecordCursor {
         case .invalid:
             walker = FrameWalker(file: file, start: 0, end: next.bytes, damagedAtStart: true)
         case .unsupportedVersion:
-            recorder.noteDamage(segment: next.index, offset: 0)
+            noteDamage(next.index, 0)
             closeSegment()
         }
     }

@@ -80,7 +80,9 @@ public final class Recorder: Sendable {
             guard state.active != nil else { throw RecorderError(.closed, "recorder for '\(directory)' is closed") }
             return state.snapshot
         }
-        return RecordCursor(recorder: self, segments: segments, device: device, since: since)
+        return RecordCursor(segments: segments, device: device, since: since) { [self] segment, offset in
+            noteDamage(segment: segment, offset: offset)
+        }
     }
 
     public var statistics: RecorderStatistics {

@@ -125,4 +125,36 @@ import Testing
         #expect(status.recordedBatches >= 2)
         await client.close()
     }
+
+    @Test func recordsExportReadsTheStoreOfARunningDaemonAndWritesNothingElse() async throws {
+        let harness = try DaemonHarness()
+        let client = try await harness.client()
+        _ = try await client.calibrate("elec0", samples: 40, seed: 9)
+        await client.close()
+        let state = harness.daemon.stateDirectory
+        let records = state + "/records"
+        let before = try FileManager.default.contentsOfDirectory(atPath: records).sorted()
+
+        // pnnd keeps running (it holds the store's lock): the export reads around it, given pnnd's own
+        // --state-dir or the records directory inside it.
+        for dir in [state, records] {
+            let out = harness.directory.path("export-\((dir as NSString).lastPathComponent)")
+            let export = try harness.pnn(["records", "export", "elec0", "--state-dir", dir, "--output", out, "--json"])
+            #expect(export.status == 0, "stderr: \(export.stderr)")
+            #expect(export.stdout.contains("\"records\" : 2"), "\(export.stdout)")
+            #expect(try Tensor<Float>(npyFile: out + "/inputs.npy").shape == [40, 196])
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: records).sorted() == before)
+
+        // A directory that holds no store: a clear error, and nothing created in it.
+        let empty = harness.directory.path("not-a-store")
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let refused = try harness.pnn(["records", "export", "elec0", "--state-dir", empty, "--output", harness.directory.path("x")])
+        #expect(refused.status == 66, "stderr: \(refused.stderr)")
+        #expect(refused.stderr.contains("no record store"), "\(refused.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: empty).isEmpty)
+        let unknown = try harness.pnn(["records", "export", "nope0", "--state-dir", state, "--output", harness.directory.path("y")])
+        #expect(unknown.status == 1 && unknown.stderr.contains("recorded devices: elec0"), "\(unknown.stderr)")
+        #expect(harness.daemon.stop().status == 0)
+    }
 }

@@ -8,9 +8,10 @@ struct RecordsExport: ParsableCommand {
         commandName: "export",
         abstract: "Export a device's recorded batches as inputs.npy, parameters.npy, outputs.npy and meta.json.",
         discussion: """
-            Reads the record store directly, so pnnd must not be running (it holds the store's lock) \
-            and pnn must run as a user that may write the store (opening it recovers a torn tail). \
-            Rows of the three float32 files align: a run's θ is repeated on each of its samples.
+            Reads the record store without changing it (no lock, no repair, no retention), so it works \
+            while pnnd runs: the export holds every batch acknowledged before it started. pnn needs read \
+            access to the store (its group is pnnd's). Rows of the three float32 files align: a run's θ \
+            is repeated on each of its samples.
             """)
 
     @Argument(help: "Device name.")
@@ -23,8 +24,10 @@ struct RecordsExport: ParsableCommand {
     @Option(help: ArgumentHelp("Directory to write the files into (created if missing).", valueName: "DIR"))
     var output: String
 
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp("pnnd's record store.", valueName: "DIR"))
-    var stateDirectory: String = "/var/lib/pnn/records"
+    @Option(name: .customLong("state-dir"),
+            help: ArgumentHelp("pnnd's state directory (its --state-dir; the store is its records/ subdirectory), or the store itself.",
+                               valueName: "DIR"))
+    var stateDirectory: String = "/var/lib/pnn"
 
     @OptionGroup var format: OutputOptions
 
@@ -36,17 +39,32 @@ struct RecordsExport: ParsableCommand {
         var files: [String]
     }
 
-    func run() throws {
+    /// Where the segments are: DIR/records in pnnd's layout, else DIR itself (a copied store).
+    var storeDirectory: String {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: stateDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CLIError.noInput("record store '\(stateDirectory)' does not exist (see --state-dir)")
+        let records = (stateDirectory as NSString).appendingPathComponent("records")
+        return FileManager.default.fileExists(atPath: records, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? records : stateDirectory
+    }
+
+    func run() throws {
+        let store = storeDirectory
+        let reader: RecordReader
+        do {
+            reader = try RecordReader(directory: store)
+        } catch where error.code == .notFound {
+            throw CLIError.noInput("\(error.message) (see --state-dir)")
+        } catch {
+            throw Self.failure(error)
         }
         let summary: ExportSummary
         do {
-            let recorder = try Recorder(directory: stateDirectory)
-            summary = try recorder.export(device: device, since: since?.unixSeconds, to: output)
+            summary = try reader.export(device: device, since: since?.unixSeconds, to: output)
         } catch {
             throw Self.failure(error)
+        }
+        if reader.damagedRegions > 0 {
+            StandardError.write("warning: \(store) has \(reader.damagedRegions) damaged region(s); their batches are not in the export")
         }
         if format.json {
             try JSONOutput.print(Report(device: device, since: since?.unixSeconds, records: summary.records,
@@ -60,8 +78,6 @@ struct RecordsExport: ParsableCommand {
     /// The recorder's errors in the exit-status table's terms.
     static func failure(_ error: RecorderError) -> CLIError {
         switch error.code {
-        case .busy:
-            return CLIError(.tempFail, "\(error.message); stop pnnd (`systemctl stop pnnd`) to export from the store directly")
         case .notFound:
             return CLIError(.failure, error.message)
         case .corrupt, .invalidArgument:
