@@ -18,6 +18,12 @@ struct ConfigParser {
             throw ConfigError(file: file, line: line, message: "the file contains a NUL byte")
         }
         let map = SourceMap(text: text)
+        if let header = map.malformedHeader {
+            // Caught here because toml++ would abort the process on it (see SourceMap.checkHeaderKey).
+            let found = header.found.map { "'\($0)'" } ?? "the end of the line"
+            throw ConfigError(file: file, line: header.line,
+                              message: "TOML syntax error at column \(header.column): a table header needs a name after its '[': write [server] or [[device]] (found \(found))")
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)

@@ -10,6 +10,17 @@ struct SourceMap: Sendable {
     private var lines: [String: Int] = [:]
     /// The path of the key written on each key/value line.
     private var keys: [Int: String] = [:]
+    /// The first table header without a key after its `[` or `[[` (see `Scanner.checkHeaderKey`).
+    private(set) var malformedHeader: MalformedHeader?
+
+    /// Where a header lacks its key, and what stands there instead.
+    struct MalformedHeader: Sendable, Equatable {
+        var line: Int
+        /// 1-based, in bytes.
+        var column: Int
+        /// The offending character, or nil at the end of the line.
+        var found: String?
+    }
 
     /// Scans `text`; it need not be valid TOML (a syntax error still gets the key of its line).
     init(text: String) {
@@ -18,6 +29,14 @@ struct SourceMap: Sendable {
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             number += 1
             if let path = scanner.scan(line: Array(line.utf8), number: number, into: &lines) { keys[number] = path }
+            if malformedHeader == nil, let column = scanner.malformedHeaderColumn {
+                let bytes = Array(line.utf8)
+                let found = column <= bytes.count && bytes[column - 1] != UInt8(ascii: "\r")
+                    ? String(decoding: bytes[(column - 1)...].prefix(while: { $0 != UInt8(ascii: " ") }).prefix(4), as: UTF8.self)
+                    : nil
+                malformedHeader = MalformedHeader(line: number, column: column, found: found.map { String($0.prefix(1)) })
+            }
+            scanner.malformedHeaderColumn = nil
         }
     }
 
@@ -55,6 +74,8 @@ extension SourceMap {
         var openString: [UInt8]? = nil
         /// Open `[`/`{` of a value spanning several lines.
         var depth = 0
+        /// Set by `scan` when the line is a table header with no key where one must start.
+        var malformedHeaderColumn: Int?
 
         /// Records the table or keys of one line; returns the path of the key when a key/value pair starts here.
         mutating func scan(line: [UInt8], number: Int, into lines: inout [String: Int]) -> String? {
@@ -68,6 +89,7 @@ extension SourceMap {
             if line[i] == UInt8(ascii: "[") {
                 let isArray = i + 1 < line.count && line[i + 1] == UInt8(ascii: "[")
                 i += isArray ? 2 : 1
+                checkHeaderKey(line, after: i, isArray: isArray)
                 let keys = parseKey(line, &i)
                 guard !keys.isEmpty else { return nil }
                 table = resolve(keys, appending: isArray)
@@ -85,6 +107,26 @@ extension SourceMap {
             if i < line.count, line[i] == UInt8(ascii: "=") { i += 1 }
             skipValue(line, from: &i)
             return prefix + keys.joined(separator: ".")
+        }
+
+        /// A header's key must start right after its brackets (and blanks): with a bare-key character or a
+        /// quote. toml++ (the version TOMLKit bundles) does not check this itself, and an assertion then
+        /// aborts the process — pnnd, on a reload — instead of reporting an error. So such a header is
+        /// noted here and reported before toml++ sees the text. `]` and a spaced-out `[ [` are left to
+        /// toml++, which reports them.
+        private mutating func checkHeaderKey(_ line: [UInt8], after start: Int, isArray: Bool) {
+            var i = start
+            skipSpace(line, &i)
+            guard i < line.count else {
+                malformedHeaderColumn = i + 1
+                return
+            }
+            let c = line[i]
+            if Self.isBareKeyByte(c) || c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") || c == UInt8(ascii: "]") { return }
+            // `[ [name]]`: toml++ reports the spaced-out array brackets itself. After `[[` a third `[` is
+            // where the key should be.
+            if c == UInt8(ascii: "["), !isArray, i > start { return }
+            malformedHeaderColumn = i + 1
         }
 
         /// The path of a header's keys, with array elements indexed; a `[[header]]` adds an element.

@@ -250,6 +250,35 @@ import Testing
         F.expectError("[server]\nsocket = \"a\0b\"\n", line: 2, key: nil, mentioning: ["NUL"])
     }
 
+    /// Table headers without a name: the bundled toml++ aborts the process on these (an assertion in its
+    /// key parser), so pnnd must catch them first — a typo in the file would otherwise kill a running
+    /// pnnd on SIGHUP. Found by fuzzing `pnnd --check-config`.
+    @Test func aTableHeaderWithoutANameIsAnErrorNotACrash() {
+        let cases: [(text: String, line: Int, column: Int, found: String)] = [
+            ("[\n", 1, 2, "the end of the line"),
+            ("[ \r\n", 1, 3, "the end of the line"),
+            ("[[\n", 1, 3, "the end of the line"),
+            ("[=erver]\n", 1, 2, "'='"),
+            ("[\t#x]\n", 1, 3, "'#'"),
+            ("[[ =x]]\n", 1, 4, "'='"),
+            ("[[[device]]]\n", 1, 3, "'['"),
+            ("[[ [device]]\n", 1, 4, "'['"),
+            ("[é]\n", 1, 2, "'é'"),
+        ]
+        for c in cases {
+            F.expectError(F.full + c.text, line: F.full.count { $0 == "\n" } + c.line, key: nil,
+                          mentioning: ["TOML syntax error at column \(c.column)", "needs a name", "found \(c.found)"])
+        }
+        // Where a `[` cannot start a header, nothing is reported: inside a multi-line array or string.
+        for text in ["a = [\n  [ +1 ],\n]\n", "s = \"\"\"\n[\n\"\"\"\n", "t = '''\n[=x]\n'''\n"] {
+            F.expectError(text, line: 1, key: text.hasPrefix("a") ? "a" : text.hasPrefix("s") ? "s" : "t",
+                          mentioning: ["unknown key"])
+        }
+        // Spaced-out array brackets and an empty name stay toml++'s own errors.
+        F.expectError("[ [device]]\n", line: 1, key: nil, mentioning: ["must be contiguous"])
+        F.expectError("[]\n", line: 1, key: nil, mentioning: ["blank bare keys"])
+    }
+
     @Test func devicesAreRequired() {
         F.expectError("[server]\nqueue_depth = 4\n", line: nil, key: nil, mentioning: ["no [[device]] defined"])
         F.expectError("", line: nil, key: nil, mentioning: ["no [[device]] defined"])

@@ -72,6 +72,19 @@ import Testing
         #expect(logged, "log: \(harness.daemon.log)")
         let client = try await harness.client()
         #expect(try await client.devices().map(\.name).sorted() == ["change0", "keep0"])
+        // A lone '[' once aborted pnnd inside toml++ on reload; now it is a syntax error like any other.
+        try (Self.devices(secondGap: "default") + "\n[\n").write(toFile: harness.directory.path("pnnd.toml"), atomically: true,
+                                                             encoding: .utf8)
+        harness.daemon.send(SIGHUP)
+        var failures = 0
+        for _ in 0 ..< 500 where failures < 2 {
+            failures = harness.daemon.log.components(separatedBy: "reload failed").count - 1
+            if failures < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(failures == 2, "log: \(harness.daemon.log)")
+        #expect(harness.daemon.log.contains("needs a name"), "log: \(harness.daemon.log)")
+        #expect(try await client.devices().map(\.name).sorted() == ["change0", "keep0"])
+        #expect(try await client.describe("change0").gap == "none", "the running configuration is kept")
         await client.close()
     }
 
