@@ -12,7 +12,6 @@ extension Tensor {
         guard !header.fortranOrder else {
             throw NPYError("Fortran-order arrays are not supported; save with np.ascontiguousarray")
         }
-        let count = header.shape.reduce(1, *)
         let width: Int
         let bigEndian: Bool
         switch header.descriptor {
@@ -23,7 +22,11 @@ extension Tensor {
         default:
             throw NPYError("unsupported dtype '\(header.descriptor)': expected float32 or float64")
         }
-        let needed = count * width
+        guard let count = Self.elementCount(of: header.shape),
+              case let (needed, overflow) = count.multipliedReportingOverflow(by: width), !overflow
+        else {
+            throw NPYError("the .npy shape \(header.shape) is too large to be real (file has \(bytes.count - offset) data bytes)")
+        }
         guard bytes.count - offset >= needed else {
             throw NPYError("truncated .npy data: shape \(header.shape) needs \(needed) bytes, file has \(bytes.count - offset)")
         }

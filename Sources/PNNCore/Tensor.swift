@@ -13,12 +13,27 @@ public struct Tensor<Scalar: TensorScalar>: Sendable, Equatable {
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw ShapeError("negative dimension in shape \(shape)")
         }
-        let count = shape.reduce(1, *)
+        guard let count = Self.elementCount(of: shape) else {
+            throw ShapeError("shape \(shape) has more elements than can be addressed, got \(scalars.count)")
+        }
         guard count == scalars.count else {
             throw ShapeError("shape \(shape) needs \(count) elements, got \(scalars.count)")
         }
         self.shape = shape
         self.scalars = scalars
+    }
+
+    /// The product of `shape`'s (non-negative) extents; nil when it overflows `Int`. Shapes that come from
+    /// outside (files, the wire) are sized with this, so that a hostile one is an error, not a trap.
+    public static func elementCount(of shape: [Int]) -> Int? {
+        if shape.contains(0) { return 0 }  // however large the other extents: nothing to hold
+        var count = 1
+        for extent in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            if overflow { return nil }
+            count = product
+        }
+        return count
     }
 
     /// A tensor filled with `value`.

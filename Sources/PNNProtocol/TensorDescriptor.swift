@@ -8,6 +8,4 @@ public struct TensorDescriptor: Codable, Sendable, Equatable {
         self.name = name
         self.shape = shape
     }
-
-    public var elementCount: Int { shape.reduce(1, *) }
 }

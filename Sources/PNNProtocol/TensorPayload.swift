@@ -61,7 +61,7 @@ public enum TensorPayload {
             guard d.shape.allSatisfy({ $0 >= 0 }), d.shape.count <= 8 else {
                 throw ProtocolError(.invalidArgument, "tensor '\(d.name)' has an invalid shape \(d.shape)")
             }
-            // Checked arithmetic: a hostile shape must not trap (`elementCount` is a plain product).
+            // Checked arithmetic: a hostile shape must not trap.
             guard let bytes = byteCount(of: d.shape) else {
                 throw ProtocolError(.invalidArgument,
                                     "tensor '\(d.name)' of shape \(d.shape) is too large, payload has \(left) bytes left")

@@ -250,6 +250,25 @@ import Testing
         Self.expectNPYError(Array(Self.numpyArange6.dropLast(3)), mentioning: ["truncated .npy data", "[2, 3]", "24 bytes"])
     }
 
+    /// Found by fuzzing `pnn run --input`: a shape whose product overflows used to trap the process.
+    @Test func rejectsAShapeTooLargeToBeReal() throws {
+        for shape in ["(99999999999, 99999999999)", "(4611686018427387904,)", "(2305843009213693952, 1)"] {
+            let file = Self.numpyV1("{'descr': '<f4', 'fortran_order': False, 'shape': \(shape), }",
+                                    data: [UInt8](repeating: 0, count: 16))
+            Self.expectNPYError(file, mentioning: ["too large"])
+        }
+        // A zero extent holds nothing, however large the others.
+        let empty = Self.numpyV1("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 99999999999), }", data: [])
+        #expect(try Tensor<Float>(npyBytes: empty).shape == [0, 99_999_999_999])
+    }
+
+    @Test func tensorShapesThatOverflowAreErrors() {
+        #expect(throws: ShapeError.self) { _ = try Tensor<Float>(shape: [Int.max, 2], scalars: []) }
+        #expect(Tensor<Float>.elementCount(of: [1 << 32, 1 << 32]) == nil)
+        #expect(Tensor<Float>.elementCount(of: [3, 0, Int.max]) == 0)
+        #expect(Tensor<Float>.elementCount(of: []) == 1)
+    }
+
     @Test func rejectsFortranOrder() {
         let file = Self.numpyV1("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }",
                                 data: [UInt8](repeating: 0, count: 24))
