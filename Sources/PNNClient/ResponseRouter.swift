@@ -29,6 +29,10 @@ final class ResponseRouter: ChannelDuplexHandler {
 
     private let maxFrameBytes: Int
     private var pending: [UInt64: EventLoopPromise<Frame>] = [:]
+    /// Requests cancelled before their reply came: pnnd still sends exactly one (protocol.md), which
+    /// is then dropped. A reply to an id in neither set was never asked for — the stream is out of step,
+    /// and the calls waiting on it might never be answered.
+    private var cancelledAwaitingReply: Set<UInt64> = []
     private var subscriptions: [UInt64: EventSink] = [:]
     /// Set once the connection is unusable; requests written afterwards fail with it at once.
     private var terminalError: ClientError?
@@ -47,7 +51,7 @@ final class ResponseRouter: ChannelDuplexHandler {
         case .response where frame.requestID == 0:
             connectionLevelError(frame, context: context)
         case .response:
-            routeResponse(frame)
+            routeResponse(frame, context: context)
         case .event:
             routeEvent(frame)
         case .request, .cancel:
@@ -88,9 +92,14 @@ final class ResponseRouter: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    private func routeResponse(_ frame: Frame) {
-        // No caller: a late reply to a cancelled request.
-        guard let reply = pending.removeValue(forKey: frame.requestID) else { return }
+    private func routeResponse(_ frame: Frame, context: ChannelHandlerContext) {
+        guard let reply = pending.removeValue(forKey: frame.requestID) else {
+            // The reply to a cancelled request: nobody waits for it.
+            if cancelledAwaitingReply.remove(frame.requestID) != nil { return }
+            failAll(ClientError(.protocolViolation, "pnnd answered request \(frame.requestID), which was not outstanding"))
+            context.close(promise: nil)
+            return
+        }
         if let sink = subscriptions[frame.requestID] {
             // A subscribe reply: anything but `subscribed` means no events will follow.
             if (try? WireFormat.response(from: frame)) != .subscribed {
@@ -142,6 +151,7 @@ final class ResponseRouter: ChannelDuplexHandler {
                 return
             }
             subscriptions.removeValue(forKey: id)?.finish()
+            cancelledAwaitingReply.insert(id)
             reply.fail(ClientError(.cancelled, "request \(id) was cancelled"))
             context.write(wrapOutboundOut(WireFormat.cancelFrame(for: id, allocator: context.channel.allocator)),
                           promise: promise)
@@ -152,7 +162,11 @@ final class ResponseRouter: ChannelDuplexHandler {
                 return
             }
             sink.finish()
-            pending.removeValue(forKey: id)?.fail(ClientError(.cancelled, "subscription \(id) was cancelled"))
+            if let reply = pending.removeValue(forKey: id) {
+                // Its `subscribed` reply is still on the way.
+                cancelledAwaitingReply.insert(id)
+                reply.fail(ClientError(.cancelled, "subscription \(id) was cancelled"))
+            }
             context.write(wrapOutboundOut(WireFormat.cancelFrame(for: id, allocator: context.channel.allocator)),
                           promise: promise)
         }
@@ -173,6 +187,7 @@ final class ResponseRouter: ChannelDuplexHandler {
         let sinks = subscriptions
         pending = [:]
         subscriptions = [:]
+        cancelledAwaitingReply = []
         for reply in replies.values { reply.fail(error) }
         for sink in sinks.values {
             if closedLocally { sink.finish() } else { sink.finish(throwing: error) }

@@ -336,6 +336,29 @@ struct ClientAgainstFakeServerTests {
         }
     }
 
+    @Test func aReplyToARequestNeverSentFailsTheConnectionInsteadOfLeavingCallsWaiting() async throws {
+        // Found by fuzzing the client against a daemon that garbles request ids: the reply was dropped
+        // as if to a cancelled request, and the call waited for ever.
+        try await withFakeServer { connection in
+            let first = try await connection.nextRequest()
+            let second = try await connection.nextRequest()
+            let stray = RequestEnvelope(id: first.id + second.id + 1000, request: first.request)
+            try await connection.reply(.status(sampleStatus()), to: stray)
+            try await connection.drainUntilClosed()
+        } client: { path in
+            let client = try await PNNClient.connect(socketPath: path)
+            async let a = failure { () async throws(ClientError) in _ = try await client.status() }
+            async let b = failure { () async throws(ClientError) in _ = try await client.status() }
+            let (first, second) = await (a, b)
+            #expect(first?.code == .protocolViolation)
+            #expect(second?.code == .protocolViolation)
+            #expect(first?.message.contains("was not outstanding") == true, "\(String(describing: first))")
+            let later = await failure { () async throws(ClientError) in _ = try await client.status() }
+            #expect(later != nil, "the connection is closed")
+            await client.close()
+        }
+    }
+
     @Test func nonPositiveDeadlinesAreRefusedLocally() async throws {
         try await withFakeServer { connection in
             let after = try await connection.drainUntilClosed()
