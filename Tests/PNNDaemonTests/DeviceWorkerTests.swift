@@ -291,4 +291,22 @@ struct DeviceWorkerTests {
                 "a subscription after the clean-up would hold the dead connection for ever")
         #expect(hub.count == 0)
     }
+
+    @Test func aReplacingWorkerNumbersOnFromWhatItsPredecessorRecorded() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pnn-worker-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let recorder = try Recorder(directory: directory)
+        let recording = RecordingQueue(recorder)
+        let old = Self.worker(system: try Self.echo(), recorder: recording)
+        // On reload the successor is made first, while the old worker still has batches to run.
+        let successor = Self.worker(system: try Self.echo(), recorder: recording, replacing: true)
+        for id in 1 ... 2 {
+            guard case .ran = await Self.run(old, Self.c1, id: UInt64(id)) else { Issue.record("old worker run \(id)"); return }
+        }
+        await old.drain(timeout: .seconds(600))
+        await successor.activate()
+        guard case .ran(let info, _) = await Self.run(successor, Self.c1, id: 3) else { Issue.record("successor run"); return }
+        #expect(info.sequence == 3, "sequence numbers of one device never repeat")
+        #expect(try recorder.records(device: "echo0").map(\.sequence) == [1, 2, 3])
+    }
 }

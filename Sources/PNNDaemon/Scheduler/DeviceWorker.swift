@@ -83,6 +83,8 @@ actor DeviceWorker {
     func activate() {
         guard waitingForPredecessor else { return }
         waitingForPredecessor = false
+        // The predecessor numbered (and recorded) batches after this worker was made: go on from its last.
+        sequence = max(sequence, recorder?.lastSequence(device: name) ?? 0)
         state = .ready
         guard !processing else { return }
         processing = true
