@@ -23,10 +23,13 @@ public final class PNNClient: Sendable {
     private let serverMaxFrameBytes = Atomic<Int>(0)
     /// Whether `hello` listed `acquisitions` (the daemon averages repeated acquisitions itself).
     private let serverAverages = Atomic<Bool>(false)
+    /// Set by the router when the connection ends (see `roundTrip`).
+    private let ending: ConnectionEnding
 
-    private init(channel: any Channel, socketPath: String) {
+    private init(channel: any Channel, socketPath: String, ending: ConnectionEnding) {
         self.channel = channel
         self.socketPath = socketPath
+        self.ending = ending
     }
 
     deinit {
@@ -39,6 +42,7 @@ public final class PNNClient: Sendable {
     public static func connect(socketPath: String, maxFrameBytes: Int = 64 << 20,
                                eventLoopGroup: (any EventLoopGroup)? = nil) async throws(ClientError) -> PNNClient {
         let group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
+        let ending = ConnectionEnding()
         let bootstrap = ClientBootstrap(group: group)
             // Whole 1 MiB frames per write and per read (see SocketTuning).
             .channelOption(.recvAllocator, value: SocketTuning.receiveAllocator)
@@ -46,12 +50,12 @@ public final class PNNClient: Sendable {
             .channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addPNNFraming(maxFrameBytes: maxFrameBytes)
-                try channel.pipeline.syncOperations.addHandler(ResponseRouter(maxFrameBytes: maxFrameBytes))
+                try channel.pipeline.syncOperations.addHandler(ResponseRouter(maxFrameBytes: maxFrameBytes, ending: ending))
             }
         }
         do {
             let channel = try await bootstrap.connect(unixDomainSocketPath: socketPath).get()
-            return PNNClient(channel: channel, socketPath: socketPath)
+            return PNNClient(channel: channel, socketPath: socketPath, ending: ending)
         } catch let error as IOError {
             throw ClientError(.connection, "cannot connect to pnnd at \(socketPath): \(ResponseRouter.reason(errno: error.errnoCode))")
         } catch let error as SocketAddressError {
@@ -134,6 +138,7 @@ public final class PNNClient: Sendable {
     private func roundTrip(_ frame: Frame, events: ResponseRouter.EventSink?) async -> Result<Frame, ClientError> {
         let call = CallState()
         let channel = self.channel
+        let ending = self.ending
         let id = frame.requestID
         return await withTaskCancellationHandler {
             // The request is queued under the lock, so a cancel frame can never overtake it.
@@ -143,8 +148,10 @@ public final class PNNClient: Sendable {
                 let reply = channel.eventLoop.makePromise(of: Frame.self)
                 let written = channel.eventLoop.makePromise(of: Void.self)
                 written.futureResult.whenFailure { error in
-                    // Also reached when the router failed the request itself (then this is a no-op).
-                    reply.fail(ResponseRouter.classify(error, maxFrameBytes: 0))
+                    // Also reached when the router failed the request itself (then this is a no-op). A
+                    // channel that has closed fails the write before the router sees it: the reason the
+                    // router recorded (a connection-level error from pnnd, say) is the one to report.
+                    reply.fail(ending.error ?? ResponseRouter.classify(error, maxFrameBytes: 0))
                 }
                 channel.writeAndFlush(ResponseRouter.Command.request(frame, reply: reply, events: events), promise: written)
                 return reply

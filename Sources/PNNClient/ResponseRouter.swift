@@ -39,8 +39,13 @@ final class ResponseRouter: ChannelDuplexHandler {
     /// The client closed the channel itself: event streams end without an error.
     private var closedLocally = false
 
-    init(maxFrameBytes: Int) {
+    /// Why the connection ended, shared with `PNNClient`: a call made after the channel has closed
+    /// never reaches this handler, and must still learn the reason.
+    private let ending: ConnectionEnding
+
+    init(maxFrameBytes: Int, ending: ConnectionEnding = ConnectionEnding()) {
         self.maxFrameBytes = maxFrameBytes
+        self.ending = ending
     }
 
     // MARK: Inbound
@@ -182,7 +187,10 @@ final class ResponseRouter: ChannelDuplexHandler {
     /// Fails every pending call with `error` and ends every event stream; requests written later fail
     /// with `refusal` (default: `error`). The first terminal error sticks.
     private func failAll(_ error: ClientError, thenRefuse refusal: ClientError? = nil) {
-        if terminalError == nil { terminalError = refusal ?? error }
+        if terminalError == nil {
+            terminalError = refusal ?? error
+            ending.record(refusal ?? error)
+        }
         let replies = pending
         let sinks = subscriptions
         pending = [:]

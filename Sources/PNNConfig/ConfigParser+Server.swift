@@ -3,7 +3,7 @@ extension ConfigParser {
     static let serverKeys = [
         "socket", "socket_group", "socket_mode", "queue_depth", "default_deadline_seconds", "state_dir",
         "allowed_uids", "allowed_groups", "max_frame_bytes", "log_level", "metrics_listen",
-        "lease_idle_seconds", "record_retention_bytes", "drain_seconds",
+        "lease_idle_seconds", "record_retention_bytes", "drain_seconds", "max_connections",
     ]
 
     /// Reads `[server]`; keys left out keep their defaults.
@@ -53,6 +53,9 @@ extension ConfigParser {
             server.recordRetentionBytes = Int64(retention)
         }
         if let drain = try table.nonNegativeNumber("drain_seconds") { server.drainSeconds = drain }
+        if let count = try table.integer("max_connections", in: ServerSettings.maxConnectionsRange) {
+            server.maxConnections = count
+        }
         return server
     }
 

@@ -28,13 +28,16 @@ public struct ServerSettings: Sendable, Equatable {
     public var recordRetentionBytes: Int64
     /// Bound on finishing in-flight batches at shutdown, in seconds (`drain_seconds`).
     public var drainSeconds: Double
+    /// Client connections served at once (`max_connections`); one more is answered with
+    /// `resourceExhausted` and closed.
+    public var maxConnections: Int
 
     public init(
         socketPath: String = "/run/pnn/pnnd.sock", socketGroup: String? = nil, socketMode: UInt16 = 0o660,
         queueDepth: Int = 16, defaultDeadlineSeconds: Double = 30, stateDirectory: String = "/var/lib/pnn",
         allowedUIDs: [UInt32] = [], allowedGroups: [String] = [], maxFrameBytes: Int = 64 << 20,
         logLevel: String = "info", metricsListen: String? = nil, leaseIdleSeconds: Double = 300,
-        recordRetentionBytes: Int64 = 4 << 30, drainSeconds: Double = 10
+        recordRetentionBytes: Int64 = 4 << 30, drainSeconds: Double = 10, maxConnections: Int = 1024
     ) {
         self.socketPath = socketPath
         self.socketGroup = socketGroup
@@ -50,12 +53,15 @@ public struct ServerSettings: Sendable, Equatable {
         self.leaseIdleSeconds = leaseIdleSeconds
         self.recordRetentionBytes = recordRetentionBytes
         self.drainSeconds = drainSeconds
+        self.maxConnections = maxConnections
     }
 
     /// Accepted `log_level` values, most verbose first (the swift-log levels).
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
     /// Accepted `queue_depth` values.
     public static let queueDepthRange = 1 ... 4096
+    /// Accepted `max_connections` values.
+    public static let maxConnectionsRange = 1 ... 65536
     /// Accepted `max_frame_bytes` values: 1 KiB … 1 GiB.
     public static let maxFrameBytesRange = 1 << 10 ... 1 << 30
     /// Longest socket path a `sockaddr_un` holds (108 bytes with the terminating NUL).

@@ -118,7 +118,14 @@ public final class Daemon: Service, Sendable {
         if !access.unresolvedGroups.isEmpty {
             logger.warning("allowed groups do not exist", metadata: ["pnn.groups": "\(access.unresolvedGroups)"])
         }
+        let files = OpenFileLimit.raise()
+        let maxConnections = OpenFileLimit.connectionCap(configured: settings.maxConnections, openFiles: files.after)
+        logger.info("connection limit", metadata: [
+            "pnn.open_files.limit": "\(files.after)", "pnn.open_files.limit_before": "\(files.before)",
+            "pnn.connections.max": "\(maxConnections)",
+        ])
         let server = PNNServer(dispatcher: dispatcher, access: access, maxFrameBytes: settings.maxFrameBytes,
+                               maxConnections: maxConnections,
                                logger: logger)
         // SIGHUP is trapped before the socket listens: once clients (or systemd's ExecReload) can see
         // pnnd, a hangup must reload it, never terminate it (the default action).

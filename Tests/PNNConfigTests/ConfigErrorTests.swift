@@ -83,6 +83,8 @@ import Testing
             ("lease_idle_seconds = 300", "lease_idle_seconds = 0", 13, "server.lease_idle_seconds", "> 0"),
             ("record_retention_bytes = 4294967296", "record_retention_bytes = 0", 14, "server.record_retention_bytes", "(got 0)"),
             ("drain_seconds = 10", "drain_seconds = -1", 15, "server.drain_seconds", "≥ 0 (got -1)"),
+            ("drain_seconds = 10", "max_connections = 0", 15, "server.max_connections", "between 1 and 65536"),
+            ("drain_seconds = 10", "max_connections = 1e3", 15, "server.max_connections", "integer"),
             ("allowed_uids = [1000]", "allowed_uids = [-1]", 8, "server.allowed_uids", "0…4294967295"),
             ("allowed_groups = [\"pnn\"]", "allowed_groups = [\"\"]", 9, "server.allowed_groups", "non-empty"),
             ("socket = \"/run/pnn/pnnd.sock\"", "socket = \"pnnd.sock\"", 2, "server.socket", "absolute path"),

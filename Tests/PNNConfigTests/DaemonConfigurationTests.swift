@@ -27,6 +27,7 @@ import Testing
         #expect(server.leaseIdleSeconds == 300)
         #expect(server.recordRetentionBytes == 4 << 30)
         #expect(server.drainSeconds == 10)
+        #expect(server.maxConnections == 1024, "the default")
 
         #expect(configuration.devices.count == 1)
         let device = try #require(configuration.device(named: "mech0"))

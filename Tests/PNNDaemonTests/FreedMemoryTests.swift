@@ -58,3 +58,16 @@ import Testing
         try loop.syncShutdownGracefully()
     }
 }
+
+@Suite struct OpenFileLimitTests {
+    @Test func connectionsStayBelowTheDescriptorLimit() {
+        #expect(OpenFileLimit.connectionCap(configured: 1024, openFiles: 1_048_576) == 1024)
+        #expect(OpenFileLimit.connectionCap(configured: 1024, openFiles: 1024) == 1024 - OpenFileLimit.reserve)
+        #expect(OpenFileLimit.connectionCap(configured: 1024, openFiles: 10) == 1, "always at least one")
+    }
+
+    @Test func raisingTheSoftLimitNeverLowersIt() {
+        let (before, after) = OpenFileLimit.raise()
+        #expect(after >= before)
+    }
+}

@@ -240,7 +240,9 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func aClientHangingUpMidFrameIsNoProtocolError() async throws {
         let harness = try DaemonHarness()
         let good = try await harness.client()
-        let before = try await good.status().connections
+        // The harness's readiness probe may still count for a moment after it closed.
+        while try await good.status().connections > 1 { try await Task.sleep(for: .milliseconds(5)) }
+        let before = 1
         let fd = Self.rawConnection(to: harness.daemon.socketPath)
         #expect(fd >= 0)
         // The first 12 bytes of a 100-byte frame, then gone.
@@ -286,6 +288,46 @@ import Testing
         #expect(leased.isEmpty, "leases held by closed connections: \(leased)")
         _ = try await good.lease("echo0")
         await good.close()
+    }
+
+    @Test(.timeLimit(.minutes(1))) func connectionsBeyondTheLimitAreRefusedWithAReason() async throws {
+        let harness = try DaemonHarness(config: DaemonHarness.config(server: "max_connections = 2", devices: """
+            [[device]]
+            name = "echo0"
+            kind = "echo"
+            inputs = 4
+            parameters = 0
+            outputs = 4
+            """))
+        let first = try await harness.client()
+        // The harness's readiness probe may still count for a moment after it closed.
+        while try await first.status().connections > 1 { try await Task.sleep(for: .milliseconds(5)) }
+        try await Task.sleep(for: .milliseconds(50))
+        let second = try await harness.client()
+        #expect(try await first.devices().count == 1)
+        #expect(try await second.devices().count == 1)
+        let third = try await harness.client()
+        var refused: ClientError?
+        do { _ = try await third.devices() } catch { refused = error }
+        // The refusal arrives before any request, so the call sees the closed connection and its reason.
+        let reason = refused.map { "\($0)" } ?? ""
+        #expect(reason.contains("resourceExhausted") && reason.contains("serves 2 connections"), "\(reason)")
+        await third.close()
+        // The two it serves are unaffected, and a place that frees up is taken again.
+        #expect(try await first.devices().count == 1)
+        await second.close()
+        var again: PNNClient?
+        for _ in 0 ..< 200 where again == nil {
+            let client = try await harness.client()
+            if (try? await client.devices()) != nil { again = client } else {
+                await client.close()
+                try await Task.sleep(for: .milliseconds(10))  // until pnnd has seen the close
+            }
+        }
+        #expect(again != nil)
+        await again?.close()
+        await first.close()
+        #expect(harness.daemon.log.contains("refusing connections: 2 are open"))
     }
 
     @Test func killMinus9LosesNoAcknowledgedBatch() async throws {

@@ -21,16 +21,21 @@ final class PNNServer: Sendable {
     private let dispatcher: Dispatcher
     private let access: AccessPolicy
     private let maxFrameBytes: Int
+    /// Connections served at once; the next one is refused (see `OpenFileLimit`).
+    private let maxConnections: Int
     private let logger: Logger
     private let nextConnection = Atomic<UInt64>(1)
+    /// Connections accepted and not yet closed, refused ones included until they are gone.
+    private let openConnections = Atomic<Int>(0)
     private let channel = Mutex<(any Channel)?>(nil)
     /// Returns the memory of large batches to the kernel after bursts (shared by this server's connections).
     private let freedMemory = FreedMemory()
 
-    init(dispatcher: Dispatcher, access: AccessPolicy, maxFrameBytes: Int, logger: Logger) {
+    init(dispatcher: Dispatcher, access: AccessPolicy, maxFrameBytes: Int, maxConnections: Int, logger: Logger) {
         self.dispatcher = dispatcher
         self.access = access
         self.maxFrameBytes = maxFrameBytes
+        self.maxConnections = maxConnections
         self.logger = logger
     }
 
@@ -67,6 +72,11 @@ final class PNNServer: Sendable {
     }
 
     private func initialise(_ channel: any Channel) -> EventLoopFuture<Void> {
+        let open = openConnections.wrappingAdd(1, ordering: .relaxed).newValue
+        channel.closeFuture.whenComplete { [self] _ in openConnections.wrappingSubtract(1, ordering: .relaxed) }
+        if open > maxConnections {
+            return refuse(channel, open: open)
+        }
         let id = ConnectionID(nextConnection.wrappingAdd(1, ordering: .relaxed).oldValue)
         let credentials: EventLoopFuture<UCred>
         if let provider = channel as? any SocketOptionProvider {
@@ -87,6 +97,67 @@ final class PNNServer: Sendable {
             try channel.pipeline.syncOperations.addHandler(
                 ConnectionHandler(connection: connection, dispatcher: self.dispatcher, logger: self.logger))
         }
+    }
+}
+
+extension PNNServer {
+    /// How long a refused client gets to read its error before the connection is closed.
+    static let refusalLinger: TimeAmount = .seconds(1)
+    /// Refused connections lingering at once beyond the limit; past them, a connection is closed at once
+    /// without a reply, so that a flood cannot use up the descriptors through the refusals themselves.
+    static let refusalsLingering = 32
+
+    /// Answers a connection over the limit with a connection-level error: the client learns why at once
+    /// instead of waiting in the listen backlog, and the descriptors never run out. pnnd then stops
+    /// writing but keeps reading (and dropping) what the client sends until it hangs up or a second has
+    /// passed: closing a socket with unread data resets it, and the client might lose the reason.
+    private func refuse(_ channel: any Channel, open: Int) -> EventLoopFuture<Void> {
+        if open == maxConnections + 1 {
+            // Once per spell at the limit, not once per refused client.
+            logger.warning("refusing connections: \(maxConnections) are open (max_connections, kept below the open-file limit)")
+        }
+        guard open <= maxConnections + Self.refusalsLingering else {
+            // A failed initialiser makes NIO close the new channel.
+            return channel.eventLoop.makeFailedFuture(DaemonError(.io, "connection refused without a reply: too many refusals lingering"))
+        }
+        let error = ProtocolError(.resourceExhausted,
+                                  "pnnd already serves \(maxConnections) connections, the most it takes (max_connections, kept below its open-file limit); close some and retry")
+        return channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(RefusedConnection(error: error, linger: Self.refusalLinger))
+        }
+    }
+}
+
+/// The whole pipeline of a refused connection: once the channel is active it sends `error` under the
+/// connection-level id 0, stops writing, drops whatever the client sends, and closes after `linger`
+/// (or when the client hangs up first).
+private final class RefusedConnection: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let error: ProtocolError
+    private let linger: TimeAmount
+
+    init(error: ProtocolError, linger: TimeAmount) {
+        self.error = error
+        self.linger = linger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let frame = WireFormat.frame(for: .failure(error), id: 0, op: "connect", allocator: context.channel.allocator)
+        var bytes = context.channel.allocator.buffer(capacity: 4 + frame.encodedLength)
+        bytes.writeInteger(UInt32(frame.encodedLength), endianness: .little)
+        frame.write(to: &bytes)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in channel.close(mode: .output, promise: nil) }
+        channel.eventLoop.scheduleTask(in: linger) { channel.close(promise: nil) }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}  // requests of a refused client
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
     }
 }
 
