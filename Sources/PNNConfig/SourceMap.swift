@@ -30,11 +30,10 @@ struct SourceMap: Sendable {
             number += 1
             if let path = scanner.scan(line: Array(line.utf8), number: number, into: &lines) { keys[number] = path }
             if malformedHeader == nil, let column = scanner.malformedHeaderColumn {
-                let bytes = Array(line.utf8)
-                let found = column <= bytes.count && bytes[column - 1] != UInt8(ascii: "\r")
-                    ? String(decoding: bytes[(column - 1)...].prefix(while: { $0 != UInt8(ascii: " ") }).prefix(4), as: UTF8.self)
-                    : nil
-                malformedHeader = MalformedHeader(line: number, column: column, found: found.map { String($0.prefix(1)) })
+                // The character at `column` (a whole one, however many bytes), or nil at the line's end.
+                let rest = line.utf8.dropFirst(column - 1)
+                let found = rest.first == UInt8(ascii: "\r") ? nil : String(decoding: rest, as: UTF8.self).first.map(String.init)
+                malformedHeader = MalformedHeader(line: number, column: column, found: found)
             }
             scanner.malformedHeaderColumn = nil
         }
