@@ -157,6 +157,8 @@ let package = Package(
                 "PNNDaemon", "PNNProtocol", "PNNDevices", "PNNPhysics", "PNNCore", "PNNRecorder",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "PNNIntegrationTests",

@@ -8,15 +8,27 @@ import Synchronization
 ///
 /// Loopback only (the configuration rejects other addresses): metrics reveal device names and load,
 /// and a scraper on the lab machine or an SSH tunnel is all a lab needs.
+///
+/// Scrapers are few and quick, so connections are bounded: at most `maxConnections` at once (more are
+/// closed as they come), and one that stays silent for `idleTimeout` is closed. A local process holding
+/// connections open could otherwise use up pnnd's descriptors outside its client connection cap.
 final class MetricsHTTPServer: Sendable {
     private let metrics: DaemonMetrics
     private let logger: Logger
+    private let idleTimeout: TimeAmount
+    private let maxConnections: Int
+    private let open = Atomic<Int>(0)
     private let channel = Mutex<(any Channel)?>(nil)
 
-    init(metrics: DaemonMetrics, logger: Logger) {
+    init(metrics: DaemonMetrics, logger: Logger, idleTimeout: TimeAmount = .seconds(30), maxConnections: Int = 16) {
         self.metrics = metrics
         self.logger = logger
+        self.idleTimeout = idleTimeout
+        self.maxConnections = maxConnections
     }
+
+    /// The port listened on once started (useful with port 0).
+    var port: Int? { channel.withLock { $0?.localAddress?.port } }
 
     func start(_ endpoint: String, group: any EventLoopGroup) async throws {
         guard let colon = endpoint.lastIndex(of: ":"), let port = Int(endpoint[endpoint.index(after: colon)...]) else {
@@ -25,10 +37,19 @@ final class MetricsHTTPServer: Sendable {
         var host = String(endpoint[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let metrics = self.metrics
+        let (idleTimeout, maxConnections) = (self.idleTimeout, self.maxConnections)
         let bound = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+            .childChannelInitializer { [self] channel in
+                let count = open.wrappingAdd(1, ordering: .relaxed).newValue
+                channel.closeFuture.whenComplete { [self] _ in open.wrappingSubtract(1, ordering: .relaxed) }
+                guard count <= maxConnections else {
+                    // A failed initialiser makes NIO close the connection.
+                    return channel.eventLoop.makeFailedFuture(DaemonError(.io, "too many metrics connections"))
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                    try channel.pipeline.syncOperations.addHandler(CloseWhenIdle())
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(metrics: metrics))
                 }
@@ -82,6 +103,19 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
                 if !keepAlive { channel.close(promise: nil) }
             }
+        }
+    }
+}
+
+/// Closes a connection on `IdleStateHandler`'s event: no bytes either way for its timeout.
+final class CloseWhenIdle: ChannelInboundHandler {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
         }
     }
 }
