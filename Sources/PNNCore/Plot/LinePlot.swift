@@ -33,12 +33,16 @@ public struct LinePlot: Sendable {
         self.series = series
     }
 
+    /// Values drawn: finite, and small enough that the axis range (max − min, plus its padding) stays
+    /// finite. A diverged run's 1e308 or ∞ is left out, as a gap, rather than collapsing the axis.
+    static func plottable(_ v: Double) -> Bool { v.isFinite && abs(v) <= 1e300 }
+
     /// SVG elements for this panel inside the rectangle (x, y, width, height).
     func elements(x left: Double, y top: Double, width: Double, height: Double) -> String {
         let margin = (left: 64.0, right: 16.0, top: 28.0, bottom: 40.0)
         let plotX = left + margin.left, plotY = top + margin.top
         let plotW = width - margin.left - margin.right, plotH = height - margin.top - margin.bottom
-        let finite = series.flatMap(\.values).filter(\.isFinite)
+        let finite = series.flatMap(\.values).filter(Self.plottable)
         var lo = finite.min() ?? 0, hi = finite.max() ?? 1
         if hi - lo < 1e-300 { lo -= 1; hi += 1 }
         let pad = (hi - lo) * 0.05
@@ -65,7 +69,7 @@ public struct LinePlot: Sendable {
         out += "<text x=\"\(f(plotX + plotW / 2))\" y=\"\(f(top + height - 6))\" text-anchor=\"middle\" font-size=\"11\">\(escape(xLabel))</text>\n"
         out += "<text x=\"\(f(left + 14))\" y=\"\(f(plotY + plotH / 2))\" text-anchor=\"middle\" font-size=\"11\" transform=\"rotate(-90 \(f(left + 14)) \(f(plotY + plotH / 2)))\">\(escape(yLabel))</text>\n"
         for s in series {
-            let points = s.values.enumerated().filter { $0.element.isFinite }
+            let points = s.values.enumerated().filter { Self.plottable($0.element) }
                 .map { "\(f(px($0.offset))),\(f(py($0.element)))" }.joined(separator: " ")
             let dash = s.dashed ? " stroke-dasharray=\"5,3\"" : ""
             out += "<polyline fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.4\"\(dash) points=\"\(points)\"/>\n"
@@ -106,6 +110,8 @@ public struct Figure: Sendable {
 
 private func f(_ v: Double) -> String {
     let r = (v * 10).rounded() / 10
+    // Coordinates and labels are never this large, but a conversion to Int must not trap if they are.
+    guard r.isFinite, abs(r) < 1e15 else { return r.isFinite ? String(r) : "0" }
     return r == r.rounded() ? String(Int(r)) : String(r)
 }
 
@@ -125,7 +131,7 @@ private func tick(_ v: Double) -> String {
     var scale = 1.0
     for _ in 0 ..< digits { scale *= 10 }
     let r = (v * scale).rounded() / scale
-    return digits == 0 ? String(Int(r)) : String(r)
+    return digits == 0 && abs(r) < 1e15 ? String(Int(r)) : String(r)
 }
 
 private func escape(_ s: String) -> String {
