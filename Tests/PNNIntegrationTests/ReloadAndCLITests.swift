@@ -158,6 +158,11 @@ import Testing
             #expect(try Tensor<Float>(npyFile: out + "/inputs.npy").shape == [40, 196])
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: records).sorted() == before)
+        // An export is what `pnn twin fit --from` reads (the "or reads `pnn records export` output").
+        let fit = try harness.pnn(["twin", "fit", "elec0", "--from", harness.directory.path("export-state"), "--model", "electronic",
+                                   "--iterations", "5", "--output", harness.directory.path("twin.json")])
+        #expect(fit.status == 0, "stderr: \(fit.stderr)")
+        #expect(FileManager.default.fileExists(atPath: harness.directory.path("twin.json")))
 
         // A directory that holds no store: a clear error, and nothing created in it.
         let empty = harness.directory.path("not-a-store")

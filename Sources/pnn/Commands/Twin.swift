@@ -17,8 +17,8 @@ struct TwinFit: AsyncParsableCommand {
         abstract: "Fit a twin (physics model calibration, or an MLP) to probes measured on a device.",
         discussion: """
             Probes come from the device (`pnn calibrate` through pnnd, or --simulate / --in-process), or \
-            from --from DIR holding x.npy, theta.npy and y.npy (`pnn calibrate --output-dir` or \
-            `pnn records export`). 20 % of the probes are held out; the report compares the twin's \
+            from --from DIR holding x.npy, theta.npy and y.npy (`pnn calibrate --output-dir`) or \
+            inputs.npy, parameters.npy and outputs.npy (`pnn records export`). 20 % of the probes are held out; the report compares the twin's \
             held-out RMS error with the device's noise floor (the RMS difference of two measurements of \
             the same probes, divided by √2).
             """)
@@ -34,7 +34,7 @@ struct TwinFit: AsyncParsableCommand {
     @Option(help: "Number of probes to measure.")
     var samples: Int = 400
 
-    @Option(help: ArgumentHelp("Read probes from DIR/x.npy, theta.npy, y.npy instead of measuring.", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Read probes from DIR (x.npy, theta.npy, y.npy, or a records export's inputs.npy, parameters.npy, outputs.npy) instead of measuring.", valueName: "DIR"))
     var from: String?
 
     @Option(help: "Model kind of the device (needed with --from; otherwise from `describe`).")
@@ -137,14 +137,21 @@ struct TwinFit: AsyncParsableCommand {
         }
     }
 
+    /// The two layouts of probe files: `pnn calibrate --output-dir` and `pnn records export` (whose
+    /// parameters.npy repeats each run's θ on its rows, so it lines up with inputs.npy like theta.npy).
+    static let probeFiles = [("x.npy", "theta.npy", "y.npy"), ("inputs.npy", "parameters.npy", "outputs.npy")]
+
     static func read(directory: String) throws -> CalibrationData {
-        func load(_ name: String) throws -> Tensor<Double> {
-            let path = (directory as NSString).appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: path) else { throw CLIError.noInput("missing \(path)") }
-            return try NPYFile.read(path).tensor
+        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        guard let (x, theta, y) = probeFiles.first(where: { files in
+            [files.0, files.1, files.2].allSatisfy { FileManager.default.fileExists(atPath: path($0)) }
+        }) else {
+            let layouts = probeFiles.map { "\($0.0), \($0.1) and \($0.2)" }.joined(separator: ", or ")
+            throw CLIError.noInput("missing \(path("x.npy")): \(directory) holds neither \(layouts)")
         }
         do {
-            return try CalibrationData(inputs: load("x.npy"), parameters: load("theta.npy"), outputs: load("y.npy"))
+            return try CalibrationData(inputs: NPYFile.read(path(x)).tensor, parameters: NPYFile.read(path(theta)).tensor,
+                                       outputs: NPYFile.read(path(y)).tensor)
         } catch let error as TrainingError {
             throw CLIError.dataError("\(directory): \(error.message)")
         }
