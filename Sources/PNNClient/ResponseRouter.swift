@@ -93,7 +93,11 @@ final class ResponseRouter: ChannelDuplexHandler {
         } catch let decoding {
             error = ClientError(.protocolViolation, "undecodable connection-level reply from pnnd: \(decoding.message)")
         }
-        failAll(error, thenRefuse: ClientError(.connection, "connection to pnnd closed after a connection-level error: \(error)"))
+        // Later calls learn that the connection is gone — except when pnnd refused the connection itself
+        // for being at its limit: then "try again later" is the truth for every call.
+        let refusal = error.code == .server(.resourceExhausted)
+            ? error : ClientError(.connection, "connection to pnnd closed after a connection-level error: \(error)")
+        failAll(error, thenRefuse: refusal)
         context.close(promise: nil)
     }
 

@@ -309,9 +309,12 @@ import Testing
         let third = try await harness.client()
         var refused: ClientError?
         do { _ = try await third.devices() } catch { refused = error }
-        // The refusal arrives before any request, so the call sees the closed connection and its reason.
-        let reason = refused.map { "\($0)" } ?? ""
-        #expect(reason.contains("resourceExhausted") && reason.contains("serves 2 connections"), "\(reason)")
+        // Whether the refusal arrives before the call or answers it, the call gets pnnd's reason and code.
+        #expect(refused?.code == .server(.resourceExhausted), "\(String(describing: refused))")
+        #expect(refused?.message.contains("serves 2 connections") == true, "\(String(describing: refused))")
+        var later: ClientError?
+        do { _ = try await third.status() } catch { later = error }
+        #expect(later?.code == .server(.resourceExhausted), "later calls too: \(String(describing: later))")
         await third.close()
         // The two it serves are unaffected, and a place that frees up is taken again.
         #expect(try await first.devices().count == 1)

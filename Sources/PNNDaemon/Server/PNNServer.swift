@@ -121,7 +121,7 @@ extension PNNServer {
             return channel.eventLoop.makeFailedFuture(DaemonError(.io, "connection refused without a reply: too many refusals lingering"))
         }
         let error = ProtocolError(.resourceExhausted,
-                                  "pnnd already serves \(maxConnections) connections, the most it takes (max_connections, kept below its open-file limit); close some and retry")
+                                  "pnnd already serves \(maxConnections) connection\(maxConnections == 1 ? "" : "s"), the most it takes (max_connections, kept below its open-file limit); close some and retry")
         return channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(RefusedConnection(error: error, linger: Self.refusalLinger))
         }
