@@ -59,6 +59,14 @@ public struct Frame: Sendable, Equatable {
         buffer.writeBuffer(&payload)
     }
 
+    /// Appends the frame as it goes on the stream: its u32-LE length prefix, then `write(to:)`. For
+    /// bytes sent past the framing pipeline (a refused connection, raw test and benchmark loops).
+    public func writeLengthPrefixed(to buffer: inout ByteBuffer) {
+        buffer.reserveCapacity(minimumWritableBytes: 4 + encodedLength)
+        buffer.writeInteger(UInt32(encodedLength), endianness: .little)
+        write(to: &buffer)
+    }
+
     /// Appends the 24-byte header and the metadata (everything but the payload).
     public func writeHeaderAndMetadata(to buffer: inout ByteBuffer) {
         Self.writeHeader(kind: kind, requestID: requestID, metadataLength: metadata.readableBytes,

@@ -309,9 +309,8 @@ struct ProtocolBenchmark: AsyncParsableCommand {
 
     /// A frame's bytes as they go on the wire: u32-LE length prefix, then the body.
     static func encoded(_ frame: Frame) -> [UInt8] {
-        var buffer = ByteBufferAllocator().buffer(capacity: 4 + frame.encodedLength)
-        buffer.writeInteger(UInt32(frame.encodedLength), endianness: .little)
-        frame.write(to: &buffer)
+        var buffer = ByteBufferAllocator().buffer(capacity: 0)
+        frame.writeLengthPrefixed(to: &buffer)
         return buffer.readBytes(length: buffer.readableBytes) ?? []
     }
 

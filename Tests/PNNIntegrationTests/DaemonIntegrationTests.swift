@@ -270,9 +270,8 @@ import Testing
         var bytes: [UInt8] = []
         for (id, request) in [(1, Request.lease(device: "echo0", idleSeconds: nil)), (2, .subscribe), (3, .lease(device: "shg0", idleSeconds: nil))] {
             let frame = WireFormat.frame(for: RequestEnvelope(id: UInt64(id), request: request), allocator: allocator)
-            var buffer = allocator.buffer(capacity: 4 + frame.encodedLength)
-            buffer.writeInteger(UInt32(frame.encodedLength), endianness: .little)
-            frame.write(to: &buffer)
+            var buffer = allocator.buffer(capacity: 0)
+            frame.writeLengthPrefixed(to: &buffer)
             bytes += buffer.readBytes(length: buffer.readableBytes) ?? []
         }
         for _ in 0 ..< 200 {

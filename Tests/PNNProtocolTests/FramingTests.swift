@@ -111,6 +111,13 @@ struct FramingTests {
         try Self.finishCleanly(channel)
     }
 
+    /// The bytes sent past the pipeline (a refused connection, raw loops) are the pipeline's bytes.
+    @Test func lengthPrefixedBytesAreWhatThePipelineWrites() {
+        var written = ByteBufferAllocator().buffer(capacity: 0)
+        for frame in Self.frames { frame.writeLengthPrefixed(to: &written) }
+        #expect(bytes(written) == Self.stream)
+    }
+
     @Test func whatOneSideWritesTheOtherReads() throws {
         let client = try Self.channel()
         let daemon = try Self.channel()

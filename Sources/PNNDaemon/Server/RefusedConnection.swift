@@ -18,9 +18,8 @@ final class RefusedConnection: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         let frame = WireFormat.frame(for: .failure(error), id: 0, op: "connect", allocator: context.channel.allocator)
-        var bytes = context.channel.allocator.buffer(capacity: 4 + frame.encodedLength)
-        bytes.writeInteger(UInt32(frame.encodedLength), endianness: .little)
-        frame.write(to: &bytes)
+        var bytes = context.channel.allocator.buffer(capacity: 0)
+        frame.writeLengthPrefixed(to: &bytes)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in channel.close(mode: .output, promise: nil) }
         channel.eventLoop.scheduleTask(in: linger) { channel.close(promise: nil) }
