@@ -17,7 +17,7 @@ final class MetricsHTTPServer: Sendable {
     private let logger: Logger
     private let idleTimeout: TimeAmount
     private let maxConnections: Int
-    private let open = Atomic<Int>(0)
+    private let accepted = AcceptedConnections()
     private let channel = Mutex<(any Channel)?>(nil)
 
     init(metrics: DaemonMetrics, logger: Logger, idleTimeout: TimeAmount = .seconds(30), maxConnections: Int = 16) {
@@ -41,9 +41,7 @@ final class MetricsHTTPServer: Sendable {
         let bound = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { [self] channel in
-                let count = open.wrappingAdd(1, ordering: .relaxed).newValue
-                channel.closeFuture.whenComplete { [self] _ in open.wrappingSubtract(1, ordering: .relaxed) }
-                guard count <= maxConnections else {
+                guard accepted.admit(channel) <= maxConnections else {
                     // A failed initialiser makes NIO close the connection.
                     return channel.eventLoop.makeFailedFuture(DaemonError(.io, "too many metrics connections"))
                 }

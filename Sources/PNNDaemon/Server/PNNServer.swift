@@ -25,8 +25,7 @@ final class PNNServer: Sendable {
     private let maxConnections: Int
     private let logger: Logger
     private let nextConnection = Atomic<UInt64>(1)
-    /// Connections accepted and not yet closed, refused ones included until they are gone.
-    private let openConnections = Atomic<Int>(0)
+    private let accepted = AcceptedConnections()
     private let channel = Mutex<(any Channel)?>(nil)
     /// Returns the memory of large batches to the kernel after bursts (shared by this server's connections).
     private let freedMemory = FreedMemory()
@@ -72,8 +71,7 @@ final class PNNServer: Sendable {
     }
 
     private func initialise(_ channel: any Channel) -> EventLoopFuture<Void> {
-        let open = openConnections.wrappingAdd(1, ordering: .relaxed).newValue
-        channel.closeFuture.whenComplete { [self] _ in openConnections.wrappingSubtract(1, ordering: .relaxed) }
+        let open = accepted.admit(channel)
         if open > maxConnections {
             return refuse(channel, open: open)
         }
