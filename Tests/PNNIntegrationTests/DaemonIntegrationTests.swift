@@ -148,9 +148,11 @@ import Testing
         let harness = try DaemonHarness(config: Self.slowEcho)
         try Tensor<Float>(uncheckedRows: [1, 2, 3, 4], columns: 4).writeNPY(to: harness.directory.path("x.npy"))
         let pnn = try BuiltProducts.require("pnn")
+        let holderLog = harness.directory.path("holder.log")
         let holder = try Subprocess(pnn.path, ["--socket", harness.daemon.socketPath, "run", "slow0", "--lease",
                                                "--input", harness.directory.path("x.npy"),
-                                               "--output", harness.directory.path("y.npy")])
+                                               "--output", harness.directory.path("y.npy")],
+                                    stdout: holderLog, stderr: holderLog)
         let client = try await harness.client()
         // Wait until the CLI holds the lease and its batch is on the device.
         var leased = false
@@ -158,7 +160,8 @@ import Testing
             leased = try await client.devices().first { $0.name == "slow0" }?.leasedByUID != nil
             if !leased { try await Task.sleep(for: .milliseconds(10)) }
         }
-        #expect(leased)
+        // On failure, what the CLI said (or that it is still starting) and what pnnd logged.
+        #expect(leased, "pnn \(holder.isRunning ? "still running" : "exited"): \((try? String(contentsOfFile: holderLog, encoding: .utf8)) ?? "")\npnnd: \(harness.daemon.log)")
         do {
             _ = try await client.lease("slow0")
             Issue.record("lease must be refused while another connection holds it")
