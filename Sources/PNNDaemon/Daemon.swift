@@ -188,10 +188,12 @@ public final class Daemon: Service, Sendable {
     }
 
     /// Builds a worker per device spec; a device that cannot be set up is logged and skipped, so one
-    /// broken device never keeps the others from serving. Workers for the devices in `replacing` take
-    /// over from workers still draining and wait for `activate()` (see `DeviceWorker`).
+    /// broken device never keeps the others from serving. A worker for a device among `replacing` (the
+    /// workers still draining) takes over from that one: it keeps its lease and waits for `activate()`
+    /// (see `DeviceWorker`).
     func makeWorkers(_ specs: [DeviceSpec], configuration: DaemonConfiguration, recording: RecordingQueue,
-                     events: EventHub, connections: OpenConnections, replacing: Set<String> = []) -> [DeviceWorker] {
+                     events: EventHub, connections: OpenConnections, replacing: [DeviceWorker] = []) -> [DeviceWorker] {
+        let predecessors = Dictionary(replacing.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var workers: [DeviceWorker] = []
         for spec in specs {
             do {
@@ -201,7 +203,7 @@ public final class Daemon: Service, Sendable {
                     queueCapacity: configuration.server.queueDepth,
                     leaseIdleSeconds: configuration.server.leaseIdleSeconds,
                     recorder: spec.kind == .echo ? nil : recording, metrics: metrics, events: events,
-                    connections: connections, logger: logger, replacing: replacing.contains(spec.name)))
+                    connections: connections, logger: logger, predecessor: predecessors[spec.name]))
             } catch {
                 logger.error("device could not be set up", metadata: ["pnn.device": "\(spec.name)", "pnn.error": "\(error)"])
                 events.publish(DeviceEvent(device: spec.name, kind: .down, message: "\(error)", time: UnixTime.now()))

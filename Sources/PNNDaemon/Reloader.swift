@@ -6,7 +6,8 @@ import PNNProtocol
 /// SIGHUP: re-reads the configuration file and restarts only the devices whose configuration changed.
 ///
 /// Untouched devices keep their workers — queues, leases and sequence numbers carry on. Changed and
-/// removed devices drain like at shutdown; new and changed ones start fresh. A changed device's new
+/// removed devices drain like at shutdown; new and changed ones start fresh, except that a changed
+/// device keeps its lease (`DeviceLease`) and its sequence numbers. A changed device's new
 /// worker is installed at once but shows `reconfiguring` and only queues batches until its old worker
 /// has drained, so the device never runs batches of both configurations at once. A file that does not
 /// parse changes nothing. Server settings (socket, limits of the protocol) need a restart; a change is
@@ -60,7 +61,7 @@ actor Reloader {
         let keptNames = Set(keep.map(\.name))
         let fresh = daemon.makeWorkers(next.devices.filter { !keptNames.contains($0.name) }, configuration: next,
                                        recording: recording, events: events, connections: dispatcher.openConnections,
-                                       replacing: Set(retire.map(\.name)))
+                                       replacing: retire)
         // Install first so new requests reach the new workers (and queue there), then drain the retired
         // ones, then let their successors run.
         _ = dispatcher.install(keep + fresh, configHash: next.sourceHash)

@@ -15,10 +15,10 @@ struct DeviceWorkerTests {
     /// A worker for `system` as the daemon builds one; connections c1 and c2 are open.
     static func worker(system: any PhysicalSystem, capacity: Int = 4, recorder: RecordingQueue? = nil,
                        metrics: DaemonMetrics = DaemonMetrics(), connections: OpenConnections = OpenConnections([c1, c2]),
-                       events: EventHub? = nil, replacing: Bool = false) -> DeviceWorker {
+                       events: EventHub? = nil, predecessor: DeviceWorker? = nil) -> DeviceWorker {
         DeviceWorker(system: system, configHash: "h", queueCapacity: capacity, leaseIdleSeconds: 60,
                      recorder: recorder, metrics: metrics, events: events ?? EventHub(connections: connections),
-                     connections: connections, logger: Logger(label: "test"), replacing: replacing)
+                     connections: connections, logger: Logger(label: "test"), predecessor: predecessor)
     }
 
     static func echo(failAfter: Int? = nil) throws -> any PhysicalSystem {
@@ -27,12 +27,14 @@ struct DeviceWorkerTests {
         return try DeviceRegistry.make(spec, logger: Logger(label: "test"))
     }
 
-    static func worker(capacity: Int = 4, failAfter: Int? = nil, gate: Gate? = nil, replacing: Bool = false,
+    /// - Parameter predecessor: the worker a reload replaces with this one (see `DeviceWorker`).
+    static func worker(capacity: Int = 4, failAfter: Int? = nil, gate: Gate? = nil, predecessor: DeviceWorker? = nil,
                        metrics: DaemonMetrics = DaemonMetrics(),
                        connections: OpenConnections = OpenConnections([c1, c2])) throws -> DeviceWorker {
         let echo = try Self.echo(failAfter: failAfter)
         let system: any PhysicalSystem = gate.map { GatedSystem(inner: echo, gate: $0) } ?? echo
-        return worker(system: system, capacity: capacity, metrics: metrics, connections: connections, replacing: replacing)
+        return worker(system: system, capacity: capacity, metrics: metrics, connections: connections,
+                      predecessor: predecessor)
     }
 
     /// Waits (without a time budget of its own: the suite's limit bounds it) until the worker holds
@@ -221,7 +223,7 @@ struct DeviceWorkerTests {
 
     @Test func aReplacingWorkerQueuesUntilActivatedThenRunsInOrder() async throws {
         let metrics = DaemonMetrics()
-        let worker = try Self.worker(replacing: true, metrics: metrics)
+        let worker = try Self.worker(predecessor: try Self.worker(), metrics: metrics)
         #expect(await worker.summary().state == .reconfiguring)
         #expect(Self.stateGauges(metrics)["reconfiguring"] == 1)
         async let first = Self.run(worker, Self.c1, id: 1)
@@ -244,8 +246,38 @@ struct DeviceWorkerTests {
         #expect(c.sequence == 3)
     }
 
+    @Test func aReplacingWorkerKeepsThePredecessorsLease() async throws {
+        // A reload that reconfigures a device must not end its lease: it used to, silently, and a
+        // training run that held the device then had other clients' batches come in between its own.
+        let connections = OpenConnections([Self.c1, Self.c2])
+        let old = try Self.worker(connections: connections)
+        guard case .leased = await old.lease(connection: Self.c1, uid: 1000, idleSeconds: nil) else {
+            Issue.record("c1 leases the device")
+            return
+        }
+        let new = try Self.worker(predecessor: old, connections: connections)
+        #expect(await new.summary().leasedByUID == 1000)
+        await new.activate()
+        guard case .failure(let refused) = await Self.run(new, Self.c2, id: 1) else {
+            Issue.record("another connection's batch must wait for the holder's lease to end")
+            return
+        }
+        #expect(refused.code == .failedPrecondition)
+        guard case .ran = await Self.run(new, Self.c1, id: 2) else { Issue.record("the holder runs"); return }
+        guard case .failure(let taken) = await new.lease(connection: Self.c2, uid: 1001, idleSeconds: nil) else {
+            Issue.record("the lease is still c1's")
+            return
+        }
+        #expect(taken.code == .failedPrecondition)
+        // The holder's hang-up ends the lease wherever its clean-up reaches first.
+        connections.closed(Self.c1)
+        await old.connectionClosed(Self.c1)
+        #expect(await new.summary().leasedByUID == nil)
+        guard case .ran = await Self.run(new, Self.c2, id: 3) else { Issue.record("the device is free again"); return }
+    }
+
     @Test func aReplacingWorkerShutDownBeforeActivationFailsItsQueueAtOnce() async throws {
-        let worker = try Self.worker(replacing: true)
+        let worker = try Self.worker(predecessor: try Self.worker())
         async let queued = Self.run(worker, Self.c1, id: 1)
         try await Self.waitForDepth(worker, 1)
         await worker.drain(timeout: .seconds(600))  // the suite's time limit catches a drain that waits
@@ -299,7 +331,7 @@ struct DeviceWorkerTests {
         let recording = RecordingQueue(recorder)
         let old = Self.worker(system: try Self.echo(), recorder: recording)
         // On reload the successor is made first, while the old worker still has batches to run.
-        let successor = Self.worker(system: try Self.echo(), recorder: recording, replacing: true)
+        let successor = Self.worker(system: try Self.echo(), recorder: recording, predecessor: old)
         for id in 1 ... 2 {
             guard case .ran = await Self.run(old, Self.c1, id: UInt64(id)) else { Issue.record("old worker run \(id)"); return }
         }

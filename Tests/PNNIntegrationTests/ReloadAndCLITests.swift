@@ -34,6 +34,7 @@ import Testing
         let theta = Tensor<Float>.random(count: 4, in: -1 ... 1, seed: 2)
         _ = try await client.run("keep0", input: x, parameters: theta)
         _ = try await client.lease("keep0")
+        _ = try await client.lease("change0")
         let before = try await client.describe("change0").configHash
         let keepBefore = try await client.describe("keep0").configHash
 
@@ -52,6 +53,16 @@ import Testing
         let (y, changed) = try await client.run("change0", input: x, parameters: theta, deadline: .seconds(10))
         #expect(y.shape == [1, 8])
         #expect(changed.state == .ready)
+        // The changed device kept its lease: another client's batch is refused, not run in between.
+        #expect(try await client.devices().first { $0.name == "change0" }?.leasedByUID != nil)
+        let other = try await harness.client()
+        do {
+            _ = try await other.run("change0", input: x, parameters: theta)
+            Issue.record("a reload must not end the lease on a device it reconfigures")
+        } catch {
+            #expect(error.code.serverCode == .failedPrecondition)
+        }
+        await other.close()
         // The untouched device kept its lease and its numbering.
         #expect(try await client.devices().first { $0.name == "keep0" }?.leasedByUID != nil)
         let (_, info) = try await client.run("keep0", input: x, parameters: theta)

@@ -35,7 +35,8 @@ actor DeviceWorker {
     private let connections: OpenConnections
     private let logger: Logger
 
-    private var lease = LeaseState()
+    /// Shared with the worker this one replaced, if any: a reload keeps the device's lease.
+    private let lease: DeviceLease
     private var pending: [Job] = []
     /// A job holds the device (from taking it off the queue until its measurement is taken).
     private var processing = false
@@ -52,11 +53,11 @@ actor DeviceWorker {
     private var drained: [CheckedContinuation<Void, Never>] = []
     private var deadlineTimer: (fires: ContinuousClock.Instant, task: Task<Void, Never>)?
 
-    /// - Parameter replacing: this worker takes over the device from one that is still draining; it
-    ///   runs nothing until `activate()`.
+    /// - Parameter predecessor: the worker this one takes over the device from, still draining: this
+    ///   worker keeps its lease and runs nothing until `activate()`.
     init(system: any PhysicalSystem, configHash: String, queueCapacity: Int, leaseIdleSeconds: Double,
          recorder: RecordingQueue?, metrics: DaemonMetrics, events: EventHub, connections: OpenConnections,
-         logger: Logger, replacing: Bool = false) {
+         logger: Logger, predecessor: DeviceWorker? = nil) {
         self.system = system
         self.name = system.name
         self.description = system.description
@@ -68,12 +69,13 @@ actor DeviceWorker {
         self.gauges = metrics.deviceGauges(device: system.name)
         self.events = events
         self.connections = connections
+        self.lease = predecessor?.lease ?? DeviceLease(connections: connections)
         self.sequence = recorder?.lastSequence(device: system.name) ?? 0
         var logger = logger
         logger[metadataKey: "pnn.device"] = "\(system.name)"
         self.logger = logger
-        waitingForPredecessor = replacing
-        let initial: DeviceStateName = replacing ? .reconfiguring : .ready
+        waitingForPredecessor = predecessor != nil
+        let initial: DeviceStateName = predecessor != nil ? .reconfiguring : .ready
         state = initial  // (`didSet` does not run in `init`: the gauge is set below)
         gauges.setQueueDepth(0)
         gauges.setState(initial)
@@ -94,10 +96,9 @@ actor DeviceWorker {
     // MARK: Queries
 
     func summary() -> DeviceSummary {
-        _ = lease.expire(now: Self.now())
-        return DeviceSummary(name: name, kind: description.kind, state: state, inputs: description.inputs,
-                             parameters: description.parameters, outputs: description.outputs,
-                             leasedByUID: lease.holder?.uid, queueDepth: pending.count + (processing ? 1 : 0))
+        DeviceSummary(name: name, kind: description.kind, state: state, inputs: description.inputs,
+                      parameters: description.parameters, outputs: description.outputs,
+                      leasedByUID: lease.holderUID(now: Self.now()), queueDepth: pending.count + (processing ? 1 : 0))
     }
 
     func info() -> DeviceInfo {
@@ -113,9 +114,10 @@ actor DeviceWorker {
 
     func lease(connection: ConnectionID, uid: UInt32, idleSeconds: Double?) -> Response {
         let ttl = min(idleSeconds ?? defaultLeaseSeconds, defaultLeaseSeconds)
-        // A lease for a connection whose clean-up has already run here would never be released.
-        guard connections.contains(connection) else { return .failure(Self.connectionClosed) }
         switch lease.lease(by: connection, uid: uid, idleSeconds: ttl, now: Self.now()) {
+        case nil:
+            // The connection's clean-up has already run: this lease would never be released.
+            return .failure(Self.connectionClosed)
         case .allowed:
             logger.debug("lease granted", metadata: ["pnn.connection": "\(connection)"])
             return .leased(LeaseGrant(device: name, idleSeconds: ttl))
