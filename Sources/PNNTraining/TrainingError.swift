@@ -1,3 +1,5 @@
+import PNNClient
+
 /// Why a training, twin-fitting or evaluation step failed, with a message a person can act on.
 public struct TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable, Equatable {
@@ -19,10 +21,21 @@ public struct TrainingError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var kind: Kind
     public var message: String
+    /// For a failed call to pnnd, what the client library said it was (lost connection, the daemon's
+    /// error code, …): the CLI's exit status follows it, as it does for `pnn run`.
+    public var daemonCode: ClientError.Code?
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, daemonCode: ClientError.Code? = nil) {
         self.kind = kind
         self.message = message
+        self.daemonCode = daemonCode
+    }
+
+    /// A failed call to pnnd, its message behind `context` (the device, say). A lost connection is
+    /// `.unavailable`, anything else `.device`.
+    public static func daemon(_ error: ClientError, _ context: String) -> TrainingError {
+        TrainingError(error.code == .connection ? .unavailable : .device, "\(context): \(error.message)",
+                      daemonCode: error.code)
     }
 
     public var description: String { message }

@@ -87,6 +87,10 @@ struct CLIError: Error, Sendable, CustomStringConvertible {
         case let error as ShapeError:
             self.init(.dataError, error.message)
         case let error as TrainingError:
+            if let code = error.daemonCode {
+                self.init(.of(code), error.message)
+                return
+            }
             switch error.kind {
             case .invalidArgument: self.init(.usage, error.message)
             case .shapeMismatch, .model: self.init(.dataError, error.message)

@@ -135,6 +135,38 @@ import Testing
         #expect(metrics.stdout.contains("device=\"shg0\""))
     }
 
+    @Test func trainingThroughPnndExitsWithTheStatusOfTheDaemonsError() async throws {
+        // `pnn train` used to exit 1 for every failure of pnnd, a lost connection included; it now
+        // exits as `pnn run` does, so a script can tell "try again" and "pnnd is gone" from a bug.
+        let harness = try DaemonHarness()
+        let holder = try await harness.client()
+        _ = try await holder.lease("shg0")
+        let train = ["train", "vowels-shg", "--device", "shg0", "--no-baseline", "--out", harness.directory.path("run")]
+        let leased = try harness.pnn(train + ["--epochs", "1"])
+        #expect(leased.status == 75 && leased.stderr.contains("leased"), "status \(leased.status): \(leased.stderr)")
+        await holder.close()
+        let unknown = try harness.pnn(["train", "vowels-shg", "--device", "nosuch", "--epochs", "1", "--no-baseline",
+                                       "--out", harness.directory.path("run")])
+        #expect(unknown.status == 1 && unknown.stderr.contains("no device named"), "status \(unknown.status): \(unknown.stderr)")
+
+        // pnnd killed while the run holds shg0: unavailable (69).
+        let log = harness.directory.path("train.log")
+        let pnn = try BuiltProducts.require("pnn")
+        let running = try Subprocess(pnn.path, ["--socket", harness.daemon.socketPath] + train, stdout: log, stderr: log)
+        let watcher = try await harness.client()
+        var leasedByRun = false
+        for _ in 0 ..< 1000 where !leasedByRun && running.isRunning {
+            leasedByRun = try await watcher.devices().first { $0.name == "shg0" }?.leasedByUID != nil
+            if !leasedByRun { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        await watcher.close()
+        #expect(leasedByRun, "pnn train: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        harness.daemon.send(SIGKILL)
+        let end = running.wait()
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(end.exited && end.status == 69 && output.contains("connection to pnnd"), "status \(end.status): \(output)")
+    }
+
     @Test func calibrationProbesStayWithinLimitsAndAreRecorded() async throws {
         let harness = try DaemonHarness()
         let client = try await harness.client()

@@ -27,7 +27,7 @@ public final class DaemonBackend: PhysicalBackend {
             client = try PNNBlockingClient.connect(socketPath: socketPath)
         } catch {
             // The client's message already names the socket and the reason.
-            throw TrainingError(.unavailable, error.message)
+            throw TrainingError(.unavailable, error.message, daemonCode: error.code)
         }
         do {
             _ = try client.hello(client: "pnn-training")
@@ -36,7 +36,7 @@ public final class DaemonBackend: PhysicalBackend {
             return DaemonBackend(client: client, device: device, info: info)
         } catch {
             client.close()
-            throw TrainingError(.device, "device \(device) on \(socketPath): \(error.message)")
+            throw TrainingError.daemon(error, "device \(device) on \(socketPath)")
         }
     }
 
@@ -114,7 +114,7 @@ public final class DaemonBackend: PhysicalBackend {
             return PendingMeasurement(.sent(pending))
         } catch {
             outstanding.withLock { $0 -= batches.count }
-            throw TrainingError(.device, "\(device): \(error.message)")
+            throw TrainingError.daemon(error, device)
         }
     }
 
@@ -134,7 +134,7 @@ public final class DaemonBackend: PhysicalBackend {
                         deviceSeconds: replies.reduce(0) { $0 + $1.info.deviceSeconds })
             return replies.map { $0.output.converted(to: Double.self) }
         } catch {
-            throw TrainingError(.device, "\(device): \(error.message)")
+            throw TrainingError.daemon(error, device)
         }
     }
 
@@ -165,7 +165,7 @@ public final class DaemonBackend: PhysicalBackend {
             counter.add(waitSeconds: (clock.now - began).seconds, deviceSeconds: deviceSeconds)
             return outputs
         } catch {
-            throw TrainingError(.device, "\(device): \(error.message)")
+            throw TrainingError.daemon(error, device)
         }
     }
 
