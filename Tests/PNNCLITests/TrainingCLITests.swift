@@ -64,6 +64,8 @@ import Testing
             try sandbox.pnn("train", "vowels-shg", "--learning-rate=-1").expectUsageError(["--learning-rate"])
             try sandbox.pnn("train", "vowels-shg", "--micro-batches", "0").expectUsageError(["--micro-batches", "1…64"])
             try sandbox.pnn("train", "vowels-shg", "--simulate", "--in-process").expectUsageError(["alternatives"])
+            try sandbox.pnn("train", "vowels-shg", "--reconnect-seconds=-1").expectUsageError(["--reconnect-seconds", "0…86400"])
+            try sandbox.pnn("eval", "c.json", "--reconnect-seconds", "nan").expectUsageError(["--reconnect-seconds"])
         }
     }
 

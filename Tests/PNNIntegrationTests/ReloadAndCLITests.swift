@@ -149,10 +149,11 @@ import Testing
                                        "--out", harness.directory.path("run")])
         #expect(unknown.status == 1 && unknown.stderr.contains("no device named"), "status \(unknown.status): \(unknown.stderr)")
 
-        // pnnd killed while the run holds shg0: unavailable (69).
+        // pnnd killed while the run holds shg0, and not back within --reconnect-seconds: unavailable (69).
         let log = harness.directory.path("train.log")
         let pnn = try BuiltProducts.require("pnn")
-        let running = try Subprocess(pnn.path, ["--socket", harness.daemon.socketPath] + train, stdout: log, stderr: log)
+        let running = try Subprocess(pnn.path, ["--socket", harness.daemon.socketPath] + train + ["--reconnect-seconds", "1"],
+                                     stdout: log, stderr: log)
         let watcher = try await harness.client()
         var leasedByRun = false
         for _ in 0 ..< 1000 where !leasedByRun && running.isRunning {
@@ -164,7 +165,7 @@ import Testing
         harness.daemon.send(SIGKILL)
         let end = running.wait()
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        #expect(end.exited && end.status == 69 && output.contains("connection to pnnd"), "status \(end.status): \(output)")
+        #expect(end.exited && end.status == 69 && output.contains("not back within 1 s"), "status \(end.status): \(output)")
     }
 
     @Test func calibrationProbesStayWithinLimitsAndAreRecorded() async throws {

@@ -3,6 +3,7 @@ import PNNClient
 import PNNCore
 import PNNPhysics
 import PNNTestSupport
+import Synchronization
 import Testing
 @testable import PNNTraining
 
@@ -172,5 +173,86 @@ import Testing
         // 3 slices × 2 layers × 2 channels, then the whole batch: 2 × 2.
         #expect(remote.calls == 16 && local.calls == 16)
         remote.close()
+    }
+
+    /// pnnd killed in the middle of a run and started again, as systemd restarts it: the backend
+    /// connects again, takes the lease again and measures the batches whose replies were lost once
+    /// more, so the run goes on. Without `reconnectSeconds` the lost connection ends the run (69).
+    @Test func aRestartedPnndIsReconnectedAndTheLostBatchesMeasuredAgain() async throws {
+        let directory = try ScratchDirectory()
+        let config = directory.path("pnnd.toml")
+        // 0.3 s per batch: the kill comes while the submitted batches are still on the device.
+        try """
+            [server]
+
+            [[device]]
+            name = "shg0"
+            kind = "simulated-shg"
+            inputs = 8
+            parameters = 4
+            outputs = 6
+            gap = "none"
+            latency_seconds = 0.3
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let first = try DaemonProcess(arguments: ["--config", config], directory: directory)
+        try first.waitUntilReady()
+        let notes = Mutex<[String]>([])
+        let backend = try DaemonBackend.connect(socketPath: first.socketPath, device: "shg0", reconnectSeconds: 60,
+                                                onReconnect: { note in notes.withLock { $0.append(note) } })
+        var rng = SeededGenerator(seed: 4)
+        let batches = (0 ..< 2).map { _ in
+            (x: Tensor(uncheckedRows: (0 ..< 3 * 8).map { _ in rng.nextUniform() }, columns: 8),
+             theta: (0 ..< 4).map { _ in rng.nextUniform() })
+        }
+        let model = try ModelCatalog.make(.shg, shape: ModelShape(inputs: 8, parameters: 4, outputs: 6))
+        let expected = try batches.map { batch in
+            try model.forward(batch.x.converted(to: Float.self).converted(to: Double.self),
+                              Tensor(batch.theta).converted(to: Float.self).converted(to: Double.self))
+                .converted(to: Float.self).converted(to: Double.self)
+        }
+
+        let pending = try await backend.submit(batches: batches, acquisitions: 1)
+        _ = first.stop(signal: SIGKILL)
+        let second = try DaemonProcess(arguments: ["--config", config], directory: directory)
+        try second.waitUntilReady()
+        defer { _ = second.stop() }
+        #expect(try await backend.collect(pending) == expected, "the lost batches, measured again")
+        #expect(backend.reconnections == 1)
+        #expect(notes.withLock { $0 }.count == 1)
+        #expect(notes.withLock { $0.first?.contains("connected again") } == true, "\(notes.withLock { $0 })")
+
+        // The new connection holds the lease again: another client's batch is refused.
+        let other = try PNNBlockingClient.connect(socketPath: second.socketPath)
+        defer { other.close() }
+        #expect(throws: ClientError.self) {
+            try other.run("shg0", input: batches[0].x.converted(to: Float.self), parameters: Tensor(batches[0].theta).converted(to: Float.self))
+        }
+        // And it measures as before.
+        #expect(try await backend.measure(batches[1].x, batches[1].theta) == expected[1])
+        backend.close()
+    }
+
+    /// Without `reconnectSeconds` a lost connection fails the measurement at once, and with it pnnd
+    /// gets that long to come back; both say the connection was lost (the CLI exits 69 on it).
+    @Test func aLostConnectionFailsAtOnceOrAfterTheReconnectTime() async throws {
+        let directory = try ScratchDirectory()
+        let daemon = try DaemonProcess(arguments: ["--simulate"], directory: directory)
+        try daemon.waitUntilReady()
+        let atOnce = try DaemonBackend.connect(socketPath: daemon.socketPath, device: "shg0")
+        let patient = try DaemonBackend.connect(socketPath: daemon.socketPath, device: "elec0", reconnectSeconds: 0.5)
+        _ = daemon.stop(signal: SIGKILL)
+        for backend in [atOnce, patient] {
+            let shape = backend.shape
+            let x = Tensor(uncheckedRows: [Double](repeating: 0.1, count: shape.inputs), columns: shape.inputs)
+            do {
+                _ = try await backend.measure(x, [Double](repeating: 0.1, count: shape.parameters))
+                Issue.record("\(backend.device): pnnd is gone")
+            } catch {
+                #expect(error.kind == .unavailable && error.daemonCode == .connection, "\(error)")
+                if backend === patient { #expect(error.message.contains("not back within"), "\(error.message)") }
+            }
+            #expect(backend.reconnections == 0)
+            backend.close()
+        }
     }
 }

@@ -2,6 +2,7 @@ import PNNClient
 import PNNCore
 import PNNPhysics
 import PNNProtocol
+import Foundation
 import Synchronization
 
 /// A device behind pnnd: every forward is one `run` request over the Unix socket.
@@ -11,17 +12,41 @@ import Synchronization
 /// training time is what `pnn-bench train` measures. A call blocks its thread for one round trip
 /// (tens of µs plus the device's time), which the training loop would await anyway.
 /// Tensors cross the wire as Float32 (the protocol's payload type); the engine computes in Float64.
+///
+/// With `reconnectSeconds` > 0 a lost connection is not the end of a run: pnnd restarted by systemd
+/// (a crash, its watchdog, `systemctl restart`) is back within a second or two, and under socket
+/// activation its socket never goes away. The backend connects again, takes the lease again and
+/// measures the batches whose replies were lost once more (a measurement has no side effect a
+/// second one would repeat; both are recorded). It gives up after `reconnectSeconds`, when the
+/// device no longer has the same shape, or when pnnd refuses (another client took the lease
+/// meanwhile, the device was removed): errors pnnd answers are never retried.
 public final class DaemonBackend: PhysicalBackend {
-    public let client: PNNBlockingClient
+    public let socketPath: String
     public let device: String
     public let info: DeviceInfo
+    /// How long to keep trying to get back to pnnd after losing the connection; 0: fail at once.
+    public let reconnectSeconds: Double
     private let counter = CallCounter()
     /// Batches submitted and not yet collected.
     private let outstanding = Mutex(0)
+    /// The connection in use, and how many times it has been replaced.
+    private let link: Mutex<(client: PNNBlockingClient, generation: Int)>
+    /// Told, as a sentence, each time the connection was lost and made again.
+    private let onReconnect: @Sendable (String) -> Void
 
     /// Connects to pnnd at `socketPath`, describes `device` and takes its lease, so no other client's
     /// batches interleave with training. The lease ends with `close()`.
-    public static func connect(socketPath: String, device: String) throws(TrainingError) -> DaemonBackend {
+    public static func connect(socketPath: String, device: String, reconnectSeconds: Double = 0,
+                               onReconnect: @escaping @Sendable (String) -> Void = { _ in }) throws(TrainingError)
+        -> DaemonBackend
+    {
+        let (client, info) = try open(socketPath: socketPath, device: device)
+        return DaemonBackend(client: client, socketPath: socketPath, device: device, info: info,
+                             reconnectSeconds: reconnectSeconds, onReconnect: onReconnect)
+    }
+
+    /// A new connection with the device described and leased.
+    private static func open(socketPath: String, device: String) throws(TrainingError) -> (PNNBlockingClient, DeviceInfo) {
         let client: PNNBlockingClient
         do {
             client = try PNNBlockingClient.connect(socketPath: socketPath)
@@ -33,23 +58,33 @@ public final class DaemonBackend: PhysicalBackend {
             _ = try client.hello(client: "pnn-training")
             let info = try client.describe(device)
             _ = try client.lease(device)
-            return DaemonBackend(client: client, device: device, info: info)
+            return (client, info)
         } catch {
             client.close()
             throw TrainingError.daemon(error, "device \(device) on \(socketPath)")
         }
     }
 
-    init(client: PNNBlockingClient, device: String, info: DeviceInfo) {
-        self.client = client
+    init(client: PNNBlockingClient, socketPath: String, device: String, info: DeviceInfo, reconnectSeconds: Double,
+         onReconnect: @escaping @Sendable (String) -> Void) {
+        self.socketPath = socketPath
         self.device = device
         self.info = info
+        self.reconnectSeconds = reconnectSeconds.isFinite ? max(0, reconnectSeconds) : 0
+        self.onReconnect = onReconnect
+        link = Mutex((client, 0))
     }
+
+    /// The connection in use now.
+    public var client: PNNBlockingClient { link.withLock { $0.client } }
+
+    /// How many times the connection was lost and made again.
+    public var reconnections: Int { link.withLock { $0.generation } }
 
     /// Releases the lease (by closing the connection).
     public func close() { client.close() }
 
-    public var label: String { "pnnd:\(client.socketPath)/\(device)" }
+    public var label: String { "pnnd:\(socketPath)/\(device)" }
     public var shape: ModelShape { ModelShape(inputs: info.inputs, parameters: info.parameters, outputs: info.outputs) }
     public var limits: DriveLimits { info.limits }
     public var calls: Int { counter.calls }
@@ -106,36 +141,45 @@ public final class DaemonBackend: PhysicalBackend {
             // Nothing else in flight, or the batches fit beside it: measured at once, in order.
             return PendingMeasurement(.measured(try await measure(batches: batches, acquisitions: acquisitions)))
         }
+        let wire = Self.wire(batches)
         let clock = ContinuousClock()
         let began = clock.now
-        do {
-            let pending = try client.submitRuns(device, batches: Self.wire(batches), acquisitions: repeats)
+        do throws(TrainingError) {
+            let (pending, generation) = try withReconnection { (client: PNNBlockingClient) throws(ClientError) in
+                try client.submitRuns(device, batches: wire, acquisitions: repeats)
+            }
             counter.add(waitSeconds: (clock.now - began).seconds, deviceSeconds: 0)
-            return PendingMeasurement(.sent(pending))
+            return PendingMeasurement(.sent(DaemonSubmission(runs: pending, generation: generation, batches: wire,
+                                                             acquisitions: repeats)))
         } catch {
             outstanding.withLock { $0 -= batches.count }
-            throw TrainingError.daemon(error, device)
+            throw error
         }
     }
 
     public func collect(_ pending: PendingMeasurement) async throws(TrainingError) -> [Tensor<Double>] {
-        let runs: PendingRuns
+        let submission: DaemonSubmission
         switch pending.state {
         case .measured(let readings): return readings
-        case .sent(let sent): runs = sent
+        case .sent(let sent): submission = sent
         }
-        outstanding.withLock { $0 -= runs.count }
+        outstanding.withLock { $0 -= submission.runs.count }
         let clock = ContinuousClock()
         let began = clock.now
+        let replies: [(output: Tensor<Float>, info: RunInfo)]
         do {
-            let replies = try client.awaitRuns(runs)
-            for reply in replies { counter.record(samples: reply.output.shape.first ?? 0) }
-            counter.add(waitSeconds: (clock.now - began).seconds,
-                        deviceSeconds: replies.reduce(0) { $0 + $1.info.deviceSeconds })
-            return replies.map { $0.output.converted(to: Double.self) }
+            replies = try link.withLock { $0.client }.awaitRuns(submission.runs)
         } catch {
-            throw TrainingError.daemon(error, device)
+            guard error.code == .connection, reconnectSeconds > 0 else { throw TrainingError.daemon(error, device) }
+            // Sent on a connection that is gone: its replies are lost, so measure the batches again.
+            _ = try reconnect(after: error, replacing: submission.generation)
+            counter.add(waitSeconds: (clock.now - began).seconds, deviceSeconds: 0)
+            return try run(submission.batches, acquisitions: submission.acquisitions)
         }
+        for reply in replies { counter.record(samples: reply.output.shape.first ?? 0) }
+        counter.add(waitSeconds: (clock.now - began).seconds,
+                    deviceSeconds: replies.reduce(0) { $0 + $1.info.deviceSeconds })
+        return replies.map { $0.output.converted(to: Double.self) }
     }
 
     /// Pipelined: every request (up to the device's queue capacity) is on the socket before the first
@@ -144,6 +188,12 @@ public final class DaemonBackend: PhysicalBackend {
     private func run(_ batches: [(x: Tensor<Double>, theta: [Double])], acquisitions: Int) throws(TrainingError)
         -> [Tensor<Double>]
     {
+        try run(Self.wire(batches), acquisitions: acquisitions)
+    }
+
+    private func run(_ batches: [(input: Tensor<Float>, parameters: Tensor<Float>)], acquisitions: Int)
+        throws(TrainingError) -> [Tensor<Double>]
+    {
         // pnnd answers a request beyond the device's queue with resourceExhausted, so no more than the
         // queue holds are in flight at once (16 by default, as many as the hybrid's channels).
         let window = submissionWindow
@@ -151,23 +201,81 @@ public final class DaemonBackend: PhysicalBackend {
         var deviceSeconds = 0.0
         let clock = ContinuousClock()
         let began = clock.now
-        do {
-            for start in stride(from: 0, to: batches.count, by: window) {
-                let part = Self.wire(batches[start ..< min(batches.count, start + window)])
-                let replies = part.count == 1
-                    ? [try client.run(device, input: part[0].input, parameters: part[0].parameters,
-                                      acquisitions: acquisitions)]
+        for start in stride(from: 0, to: batches.count, by: window) {
+            let part = Array(batches[start ..< min(batches.count, start + window)])
+            let (replies, _) = try withReconnection { (client: PNNBlockingClient) throws(ClientError) in
+                part.count == 1
+                    ? [try client.run(device, input: part[0].input, parameters: part[0].parameters, acquisitions: acquisitions)]
                     : try client.run(device, batches: part, acquisitions: acquisitions)
-                for batch in part { counter.record(samples: batch.input.shape[0]) }
-                deviceSeconds += replies.reduce(0) { $0 + $1.info.deviceSeconds }
-                outputs += replies.map { $0.output.converted(to: Double.self) }
             }
-            counter.add(waitSeconds: (clock.now - began).seconds, deviceSeconds: deviceSeconds)
-            return outputs
-        } catch {
-            throw TrainingError.daemon(error, device)
+            for batch in part { counter.record(samples: batch.input.shape[0]) }
+            deviceSeconds += replies.reduce(0) { $0 + $1.info.deviceSeconds }
+            outputs += replies.map { $0.output.converted(to: Double.self) }
+        }
+        counter.add(waitSeconds: (clock.now - began).seconds, deviceSeconds: deviceSeconds)
+        return outputs
+    }
+
+    // MARK: Reconnecting
+
+    /// `body` on the connection in use; after a lost connection, on a new one (within `reconnectSeconds`).
+    /// Also returns the generation of the connection `body` succeeded on.
+    private func withReconnection<T>(_ body: (PNNBlockingClient) throws(ClientError) -> T) throws(TrainingError)
+        -> (T, Int)
+    {
+        var (client, generation) = link.withLock { ($0.client, $0.generation) }
+        while true {
+            do {
+                return (try body(client), generation)
+            } catch {
+                guard error.code == .connection, reconnectSeconds > 0 else { throw TrainingError.daemon(error, device) }
+                (client, generation) = try reconnect(after: error, replacing: generation)
+            }
         }
     }
+
+    /// Replaces the connection of `generation`, unless another caller already has (then its successor
+    /// is returned). Tries every `retryInterval` until `reconnectSeconds` have passed.
+    private func reconnect(after lost: ClientError, replacing generation: Int) throws(TrainingError)
+        -> (PNNBlockingClient, Int)
+    {
+        try link.withLock { (link: inout (client: PNNBlockingClient, generation: Int)) throws(TrainingError) in
+            guard link.generation == generation else { return (link.client, link.generation) }
+            link.client.close()
+            let clock = ContinuousClock()
+            let began = clock.now
+            let giveUp = began + .seconds(reconnectSeconds)
+            var lastFailure = lost.message
+            while clock.now < giveUp {
+                do throws(TrainingError) {
+                    let (client, info) = try Self.open(socketPath: socketPath, device: device)
+                    let shape = ModelShape(inputs: info.inputs, parameters: info.parameters, outputs: info.outputs)
+                    guard shape == self.shape else {
+                        client.close()
+                        throw TrainingError(.shapeMismatch,
+                                            "\(device) on \(socketPath) came back with shape \(shape) instead of \(self.shape) after the connection was lost (\(lost.message))")
+                    }
+                    link = (client, link.generation + 1)
+                    let waited = (clock.now - began).seconds
+                    onReconnect(String(format: "%@: connection to pnnd lost (%@); connected again after %.1f s and leased %@ again%@",
+                                       device, lost.message, waited, device,
+                                       info.configHash == self.info.configHash ? "" : "; its configuration has changed (config hash \(info.configHash.prefix(12)))"))
+                    return (client, link.generation)
+                } catch where error.kind == .unavailable {
+                    // Nothing listens yet (pnnd restarting): try again.
+                    lastFailure = error.message
+                    Thread.sleep(forTimeInterval: Self.retryInterval)
+                }
+            }
+            throw TrainingError(.unavailable,
+                                String(format: "%@: connection to pnnd lost (%@) and not back within %.0f s: %@", device,
+                                       lost.message, reconnectSeconds, lastFailure),
+                                daemonCode: .connection)
+        }
+    }
+
+    /// Between attempts to reach a restarting pnnd.
+    static let retryInterval = 0.2
 
     /// Batches as the wire carries them (Float32).
     private static func wire(_ batches: some Collection<(x: Tensor<Double>, theta: [Double])>)
@@ -175,4 +283,14 @@ public final class DaemonBackend: PhysicalBackend {
     {
         batches.map { (input: $0.x.converted(to: Float.self), parameters: Tensor($0.theta).converted(to: Float.self)) }
     }
+}
+
+/// Batches on pnnd's socket whose replies have not been read: enough to measure them again when the
+/// connection they went out on is lost.
+struct DaemonSubmission: Sendable {
+    let runs: PendingRuns
+    /// The `DaemonBackend` connection they went out on.
+    let generation: Int
+    let batches: [(input: Tensor<Float>, parameters: Tensor<Float>)]
+    let acquisitions: Int
 }

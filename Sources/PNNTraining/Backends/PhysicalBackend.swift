@@ -96,7 +96,7 @@ public struct PendingMeasurement: Sendable {
         /// Measured at once; the readings.
         case measured([Tensor<Double>])
         /// On pnnd's socket.
-        case sent(PendingRuns)
+        case sent(DaemonSubmission)
     }
 
     let state: State

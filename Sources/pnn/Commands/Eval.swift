@@ -70,7 +70,8 @@ struct Eval: AsyncParsableCommand {
         let data = try TrainingCLI.loadData(experiment, directory: data, subset: 1, testSubset: testSubset)
         let session = try await DeviceSession.open(
             source: source.source, connection: connection, device: source.device ?? experiment.defaultDevice,
-            model: experiment.model, shape: experiment.deviceShape, ideal: false)
+            model: experiment.model, shape: experiment.deviceShape, ideal: false,
+            reconnectSeconds: source.reconnectSeconds)
         do {
             let network = try experiment.network(backend: session.backend, twin: twin)
             do {

@@ -97,7 +97,8 @@ struct Train: AsyncParsableCommand {
 
         let session = try await DeviceSession.open(
             source: source.source, connection: connection, device: source.device ?? experiment.defaultDevice,
-            model: experiment.model, shape: experiment.deviceShape, ideal: mode == .ideal)
+            model: experiment.model, shape: experiment.deviceShape, ideal: mode == .ideal,
+            reconnectSeconds: source.reconnectSeconds)
         do {
             let run = try ExperimentRun(experiment: experiment, mode: mode, settings: settings, device: session.backend,
                                         twin: twin, trainBaseline: !noBaseline)

@@ -82,7 +82,8 @@ struct TwinFit: AsyncParsableCommand {
             let kindName = model ?? known?.kind.model ?? .shg
             let session = try await DeviceSession.open(
                 source: source.source, connection: connection, device: device, model: kindName,
-                shape: known?.shape ?? ModelCatalog.mnistShape(kindName), ideal: false)
+                shape: known?.shape ?? ModelCatalog.mnistShape(kindName), ideal: false,
+                reconnectSeconds: source.reconnectSeconds)
             do {
                 let probes = try await CalibrationProbes.measure(on: session.backend, samples: samples)
                 data = probes.data

@@ -26,9 +26,10 @@ struct DeviceSession {
     private let directory: String?
 
     /// Opens the device `name` (default: the experiment's) for `kind`/`shape`; `ideal` asks for the
-    /// gap-free twin of the simulated device.
+    /// gap-free twin of the simulated device. A pnnd at `--socket` that goes away mid-run is waited
+    /// for up to `reconnectSeconds` (an embedded one cannot go away without pnn).
     static func open(source: Source, connection: ConnectionOptions, device name: String, model: ModelKind,
-                     shape: ModelShape, ideal: Bool) async throws -> DeviceSession {
+                     shape: ModelShape, ideal: Bool, reconnectSeconds: Double = 0) async throws -> DeviceSession {
         switch source {
         case .inProcess:
             var spec = DaemonConfiguration.simulated.device(named: name)
@@ -62,7 +63,8 @@ struct DeviceSession {
             let path = connection.socketPath
             let backend: DaemonBackend
             do {
-                backend = try DaemonBackend.connect(socketPath: path, device: name)
+                backend = try DaemonBackend.connect(socketPath: path, device: name, reconnectSeconds: reconnectSeconds,
+                                                    onReconnect: { StandardError.write("note: " + $0) })
             } catch {
                 guard error.kind == .unavailable else { throw error }
                 throw CLIError(.unavailable, "\(error.message); is pnnd running? pass --socket PATH, set PNN_SOCKET, or use --simulate")
