@@ -1,5 +1,6 @@
 import Foundation
 import PNNCore
+import PNNTestSupport
 import Testing
 
 /// `pnn train`, `pnn eval` and `pnn twin fit`: a short real run, and bad input to each verb giving one
@@ -49,6 +50,36 @@ import Testing
         }
         #expect(!checkpoints[0].isEmpty)
         #expect(checkpoints[0] == checkpoints[1])
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func ctrlCStopsTheRunWhichIsStillEvaluatedAndWritten() async throws {
+        // Hours on a rig must not be lost to end a run early: the first SIGINT stops training after
+        // the batch in progress, and the run is evaluated, summarised and written as it stands.
+        let sandbox = try Sandbox()
+        guard let pnn = PNNExecutable.url else { throw PNNExecutable.LocateError() }
+        let out = sandbox.path("stdout"), err = sandbox.path("stderr")
+        let run = try Subprocess(pnn.path, ["train", "vowels-shg", "--in-process", "--epochs", "100000", "--json",
+                                            "--out", "run"], directory: sandbox.url.path, stdout: out, stderr: err)
+        // Interrupted once training is under way: its first progress line.
+        while run.isRunning, !((try? String(contentsOfFile: err, encoding: .utf8)) ?? "").contains("epoch 1/") {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        run.signal(SIGINT)
+        let end = run.wait()
+        let stderr = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+        #expect(end.exited && end.status == 130, "status \(end.status): \(stderr)")
+        #expect(stderr.contains("stopped by SIGINT"), "\(stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
+        let epoch = summary?["stoppedInEpoch"] as? Int ?? 0
+        #expect((1 ..< 100_000).contains(epoch), "\(String(describing: summary))")
+        #expect((summary?["testAccuracy"] as? Double).map { (0 ... 1).contains($0) } == true)
+        #expect(summary?["baselineTestAccuracy"] is Double)
+        for file in ["metrics.csv", "checkpoint.json", "curves.svg"] {
+            #expect(sandbox.exists("run/\(file)"), "\(file)")
+        }
+        let csv = try String(contentsOfFile: sandbox.path("run/metrics.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == epoch + 1, "a header and one line per epoch run")
     }
 
     @Test func unknownExperiment() throws {

@@ -41,8 +41,11 @@ public struct ExperimentRun: Sendable {
         public var test: Evaluation
     }
 
+    /// `shouldStop` ends the training early (see `Trainer.train`); the run is then evaluated and
+    /// summarised as it stands, and its baseline trained for the same number of epochs.
     public func run(train: Dataset, test: Dataset, gapName: String,
-                    progress: @Sendable (TrainingProgress) -> Void = { _ in }) async throws(TrainingError) -> Result {
+                    progress: @Sendable (TrainingProgress) -> Void = { _ in },
+                    shouldStop: @Sendable () -> Bool = { false }) async throws(TrainingError) -> Result {
         let clock = ContinuousClock()
         let start = clock.now
         let deviceNetwork = try experiment.network(backend: device, twin: twin)
@@ -59,7 +62,8 @@ public struct ExperimentRun: Sendable {
         let device = self.device
         let history = try await trainer.train(
             trainingNetwork, parameters: &parameters, on: train, test: test, evaluation: deviceNetwork,
-            deviceCalls: { device.calls }, progress: progress)
+            deviceCalls: { device.calls }, progress: progress, shouldStop: shouldStop)
+        let stoppedInEpoch = shouldStop() ? history.count : nil
         let evaluation = try await trainer.evaluate(deviceNetwork, parameters: parameters, on: test)
         let trainEvaluation = history.last.map { $0.trainAccuracy } ?? 0
         var twinAccuracy: Double?
@@ -73,8 +77,12 @@ public struct ExperimentRun: Sendable {
             let baseline = try experiment.baselineNetwork()
             var p = baseline.initialParameters(seed: settings.seed)
             try await baseline.calibrate(&p, sample: calibrationSample(train))
-            baselineHistory = try await trainer.train(baseline, parameters: &p, on: train, test: test, evaluation: baseline)
-            baselineAccuracy = try await trainer.evaluate(baseline, parameters: p, on: test).accuracy
+            var baselineSettings = settings
+            if let stoppedInEpoch { baselineSettings.epochs = max(1, stoppedInEpoch) }
+            let baselineTrainer = try Trainer(settings: baselineSettings)
+            baselineHistory = try await baselineTrainer.train(baseline, parameters: &p, on: train, test: test,
+                                                              evaluation: baseline)
+            baselineAccuracy = try await baselineTrainer.evaluate(baseline, parameters: p, on: test).accuracy
         }
         let summary = RunSummary(
             experiment: experiment.name, mode: mode, device: device.label, gap: gapName, seed: settings.seed,
@@ -82,7 +90,7 @@ public struct ExperimentRun: Sendable {
             trainAccuracy: trainEvaluation, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
             baselineTestAccuracy: baselineAccuracy, twinTestAccuracy: twinAccuracy,
             wallSeconds: elapsed.seconds,
-            deviceCalls: device.calls, outputDirectory: nil)
+            deviceCalls: device.calls, outputDirectory: nil, stoppedInEpoch: stoppedInEpoch)
         return Result(summary: summary, history: history, baselineHistory: baselineHistory, parameters: parameters,
                       deviceNetwork: deviceNetwork, test: evaluation)
     }

@@ -19,4 +19,7 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var wallSeconds: Double
     public var deviceCalls: Int
     public var outputDirectory: String?
+    /// Set when training was stopped early (Ctrl-C): the epoch it stopped in. The figures are then
+    /// those of the parameters at that point, and the baseline was trained for as many epochs.
+    public var stoppedInEpoch: Int?
 }

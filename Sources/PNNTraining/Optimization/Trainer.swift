@@ -48,10 +48,15 @@ public struct Trainer: Sendable {
 
     /// Trains `parameters` in place. `evaluation` is the network the test set is measured on (the
     /// device) — it shares the training network's structure and parameters.
+    ///
+    /// `shouldStop` is asked after every batch; once it says yes, training ends there (a person pressed
+    /// Ctrl-C). The epoch it ended in is then the last record, with its train figures over the batches
+    /// it got and no test figures.
     public func train(
         _ network: Network, parameters: inout [[Double]], on train: Dataset, test: Dataset?,
         evaluation: Network, deviceCalls: @Sendable () -> Int = { 0 },
-        progress: @Sendable (TrainingProgress) -> Void = { _ in }
+        progress: @Sendable (TrainingProgress) -> Void = { _ in },
+        shouldStop: @Sendable () -> Bool = { false }
     ) async throws(TrainingError) -> [EpochRecord] {
         guard train.featureCount == network.inputCount else {
             throw TrainingError(.shapeMismatch, "data has \(train.featureCount) features, network takes \(network.inputCount)")
@@ -64,6 +69,7 @@ public struct Trainer: Sendable {
         let start = clock.now
         var records: [EpochRecord] = []
         let batches = (train.count + settings.batchSize - 1) / settings.batchSize
+        var stopped = false
         for epoch in 0 ..< settings.epochs {
             var order = Array(0 ..< train.count)
             order.shuffle(using: &rng)
@@ -93,12 +99,16 @@ public struct Trainer: Sendable {
                 seen += labels.count
                 progress(.batch(epoch: epoch + 1, batch: b + 1, of: batches, loss: lossSum / Double(seen),
                                 accuracy: Double(correct) / Double(seen)))
+                if shouldStop() {
+                    stopped = true
+                    break
+                }
             }
             var record = EpochRecord(
                 epoch: epoch + 1, learningRate: rate, trainLoss: lossSum / Double(max(seen, 1)),
                 trainAccuracy: Double(correct) / Double(max(seen, 1)), testLoss: nil, testAccuracy: nil,
                 elapsedSeconds: 0, deviceCalls: 0)
-            if let test {
+            if let test, !stopped {
                 let result = try await evaluate(evaluation, parameters: parameters, on: test)
                 record.testLoss = result.loss
                 record.testAccuracy = result.accuracy
@@ -108,6 +118,7 @@ public struct Trainer: Sendable {
             record.deviceCalls = deviceCalls()
             records.append(record)
             progress(.epoch(record))
+            if stopped { break }
         }
         return records
     }

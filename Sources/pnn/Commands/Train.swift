@@ -99,12 +99,17 @@ struct Train: AsyncParsableCommand {
             source: source.source, connection: connection, device: source.device ?? experiment.defaultDevice,
             model: experiment.model, shape: experiment.deviceShape, ideal: mode == .ideal,
             reconnectSeconds: source.reconnectSeconds)
+        var stoppedBy: (signal: Int32, epoch: Int)?
         do {
             let run = try ExperimentRun(experiment: experiment, mode: mode, settings: settings, device: session.backend,
                                         twin: twin, trainBaseline: !noBaseline)
             let reporter = ProgressReporter(title: "\(experiment.name) \(mode.rawValue)", epochs: settings.epochs)
+            let stop = StopRequest { signal in
+                StandardError.write("\nnote: \(StopRequest.name(of: signal)): stopping after this batch, then evaluating and writing the results so far (again to abort)")
+            }
+            defer { stop.cancel() }
             let result = try await run.run(train: data.train, test: data.test, gapName: session.gapName,
-                                           progress: { reporter.report($0) })
+                                           progress: { reporter.report($0) }, shouldStop: { stop.isRequested })
             let files = try await RunReport.write(result, run: run, classNames: data.classNames, test: data.test,
                                                   to: outDirectory)
             await session.close()
@@ -116,9 +121,16 @@ struct Train: AsyncParsableCommand {
                 TrainingCLI.printSummary(summary)
                 print("wrote \(files.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")) to \(outDirectory)")
             }
+            if let signal = stop.signal, let epoch = summary.stoppedInEpoch {
+                stoppedBy = (signal, epoch)
+            }
         } catch {
             await session.close()
             throw error
+        }
+        if let (signal, epoch) = stoppedBy {
+            StandardError.write("note: stopped by \(StopRequest.name(of: signal)) in epoch \(epoch) of \(settings.epochs); the figures are for the parameters at that point")
+            throw ExitCode(StopRequest.exitStatus(for: signal))
         }
     }
 }
@@ -157,7 +169,8 @@ enum TrainingCLI {
     static func percent(_ x: Double?) -> String { x.map { String(format: "%.1f %%", 100 * $0) } ?? "—" }
 
     static func printSummary(_ s: RunSummary) {
-        print("\(s.experiment) [\(s.mode.rawValue)] on \(s.device) (gap \(s.gap)), seed \(s.seed), \(s.epochs) epochs, \(s.trainSamples) train / \(s.testSamples) test samples")
+        let epochs = s.stoppedInEpoch.map { "stopped in epoch \($0) of \(s.epochs)" } ?? "\(s.epochs) epochs"
+        print("\(s.experiment) [\(s.mode.rawValue)] on \(s.device) (gap \(s.gap)), seed \(s.seed), \(epochs), \(s.trainSamples) train / \(s.testSamples) test samples")
         print("  test accuracy (device):      \(percent(s.testAccuracy))")
         if let twin = s.twinTestAccuracy { print("  test accuracy on the twin:   \(percent(twin))") }
         print("  digital-only baseline:       \(percent(s.baselineTestAccuracy))")
