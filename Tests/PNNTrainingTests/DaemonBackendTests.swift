@@ -211,12 +211,16 @@ import Testing
                 .converted(to: Float.self).converted(to: Double.self)
         }
 
-        let pending = try await backend.submit(batches: batches, acquisitions: 1)
+        // Two submissions out (micro-batches): the first collect reconnects, the second finds its
+        // connection replaced; each gets its own batches measured again.
+        let firstPending = try await backend.submit(batches: [batches[0]], acquisitions: 1)
+        let secondPending = try await backend.submit(batches: [batches[1]], acquisitions: 1)
         _ = first.stop(signal: SIGKILL)
         let second = try DaemonProcess(arguments: ["--config", config], directory: directory)
         try second.waitUntilReady()
         defer { _ = second.stop() }
-        #expect(try await backend.collect(pending) == expected, "the lost batches, measured again")
+        #expect(try await backend.collect(firstPending) == [expected[0]], "the lost batch, measured again")
+        #expect(try await backend.collect(secondPending) == [expected[1]])
         #expect(backend.reconnections == 1)
         #expect(notes.withLock { $0 }.count == 1)
         #expect(notes.withLock { $0.first?.contains("connected again") } == true, "\(notes.withLock { $0 })")

@@ -166,12 +166,17 @@ public final class DaemonBackend: PhysicalBackend {
         outstanding.withLock { $0 -= submission.runs.count }
         let clock = ContinuousClock()
         let began = clock.now
+        let (client, generation) = link.withLock { ($0.client, $0.generation) }
+        guard generation == submission.generation else {
+            // Sent on a connection that has since been replaced: its replies are lost, measure again.
+            return try run(submission.batches, acquisitions: submission.acquisitions)
+        }
         let replies: [(output: Tensor<Float>, info: RunInfo)]
         do {
-            replies = try link.withLock { $0.client }.awaitRuns(submission.runs)
+            replies = try client.awaitRuns(submission.runs)
         } catch {
             guard error.code == .connection, reconnectSeconds > 0 else { throw TrainingError.daemon(error, device) }
-            // Sent on a connection that is gone: its replies are lost, so measure the batches again.
+            // The connection went while the batches were out: their replies are lost, measure again.
             _ = try reconnect(after: error, replacing: submission.generation)
             counter.add(waitSeconds: (clock.now - began).seconds, deviceSeconds: 0)
             return try run(submission.batches, acquisitions: submission.acquisitions)
