@@ -72,6 +72,46 @@ import Testing
         await client.close()
     }
 
+    @Test func aRequestWhoseReplyWouldNotFitAFrameIsRefusedBeforeItRuns() async throws {
+        // pnnd used to measure (and record) 100 000 calibration probes of mech0 and then send a 235 MB
+        // reply, which the client refused as over its frame limit: the device's time was wasted and
+        // the caller got a protocol violation. Such requests are now refused up front.
+        let harness = try DaemonHarness(config: DaemonHarness.config(server: "max_frame_bytes = 65536", devices: """
+            [[device]]
+            name = "wide0"
+            kind = "simulated-mechanical"
+            inputs = 4
+            parameters = 4
+            outputs = 80
+            gap = "none"
+            """))
+        let client = try await harness.client()
+        let recordedBefore = try await client.status().recordedBatches
+        do {
+            _ = try await client.calibrate("wide0", samples: 1000)
+            Issue.record("a calibration reply of 1000 × 88 floats cannot fit 64 KiB")
+        } catch {
+            #expect(error.code.serverCode == .invalidArgument)
+            #expect(error.message.contains("max_frame_bytes") && error.message.contains("at most 172 samples"), "\(error.message)")
+        }
+        // 200 rows of 4 inputs fit a request easily; 200 rows of 80 outputs do not fit the reply.
+        let theta = Tensor<Float>.random(count: 4, in: -0.5 ... 0.5, seed: 1)
+        do {
+            _ = try await client.run("wide0", input: .random(rows: 200, columns: 4, in: 0 ... 0.5, seed: 2), parameters: theta)
+            Issue.record("a reply of 200 × 80 floats cannot fit 64 KiB")
+        } catch {
+            #expect(error.code.serverCode == .invalidArgument)
+            #expect(error.message.contains("at most 191 rows"), "\(error.message)")
+        }
+        #expect(try await client.status().recordedBatches == recordedBefore, "nothing ran")
+        // What fits still runs, on the same connection.
+        let (y, _) = try await client.run("wide0", input: .random(rows: 191, columns: 4, in: 0 ... 0.5, seed: 3), parameters: theta)
+        #expect(y.shape == [191, 80])
+        let probes = try await client.calibrate("wide0", samples: 172)
+        #expect(probes.output.shape == [172, 80])
+        await client.close()
+    }
+
     @Test func deviceWorkNeedsPermissionButListingDoesNot() async throws {
         let harness = try DaemonHarness()
         // pnnd answers as soon as it listens and sets the socket's mode just after: wait for that, or

@@ -178,6 +178,12 @@ final class Dispatcher: Sendable {
             if let denied = checkDriveAccess(connection, "run", name) { return denied }
             guard let worker = target else { return notFound(name) }
             if let refusal = validate(x, theta, for: worker.description) { return .failure(refusal) }
+            let rows = x.shape.first ?? 0
+            if let refusal = replyTooLarge(rows: rows, scalarsPerRow: worker.description.outputs, metadataBytes: 4096,
+                                           what: "the reply to this run on \(name) (\(rows) rows of \(worker.description.outputs) outputs)",
+                                           unit: "rows") {
+                return .failure(refusal)
+            }
             return await submit(.run(input: x, parameters: theta, acquisitions: acquisitions), to: worker, envelope,
                                 connection)
         case .calibrate(let name, let samples, let seed):
@@ -186,6 +192,15 @@ final class Dispatcher: Sendable {
             guard samples <= Self.maxCalibrationSamples else {
                 return .failure(ProtocolError(.invalidArgument,
                                               "calibrate takes at most \(Self.maxCalibrationSamples) samples per request, got \(samples)"))
+            }
+            let d = worker.description
+            // The reply lists one sequence number per recorded probe batch.
+            let batches = (samples + CalibrationProbes.batchSize - 1) / CalibrationProbes.batchSize
+            if let refusal = replyTooLarge(rows: samples, scalarsPerRow: d.inputs + d.parameters + d.outputs,
+                                           metadataBytes: 4096 + 24 * batches,
+                                           what: "calibrate of \(samples) samples on \(name) (x, θ and y of each)",
+                                           unit: "samples") {
+                return .failure(refusal)
             }
             let seed = seed ?? UInt64(truncatingIfNeeded: Int64(UnixTime.now() * 1e6))
             return await submit(.calibrate(samples: samples, seed: seed), to: worker, envelope, connection)
@@ -213,6 +228,21 @@ final class Dispatcher: Sendable {
         let timeout = envelope.deadlineMilliseconds.map { Duration.milliseconds($0) } ?? defaultDeadline
         return await worker.submit(connection: connection.id, requestID: envelope.id, work: work,
                                    deadline: .now + timeout)
+    }
+
+    /// A reply over `max_frame_bytes` could not be sent (pnn's client refuses such frames too, its limit
+    /// being the same 64 MiB by default), so the request is refused before the device spends its time
+    /// on a measurement nobody would receive. `metadataBytes` is a generous bound on the reply's JSON.
+    private func replyTooLarge(rows: Int, scalarsPerRow: Int, metadataBytes: Int, what: String, unit: String)
+        -> ProtocolError?
+    {
+        let room = maxFrameBytes - Frame.headerBytes - metadataBytes
+        let bytesPerRow = 4 * max(1, scalarsPerRow)
+        let (payload, overflow) = rows.multipliedReportingOverflow(by: bytesPerRow)
+        guard overflow || payload > room else { return nil }
+        let megabytes = overflow ? "far more" : String(format: "%.1f MiB", Double(payload) / 1_048_576)
+        return ProtocolError(.invalidArgument,
+                             "\(what) would take \(megabytes), more than this pnnd's frame limit of \(maxFrameBytes) bytes (max_frame_bytes); ask for at most \(max(0, room / bytesPerRow)) \(unit) per request")
     }
 
     private func checkDriveAccess(_ connection: ClientConnection, _ op: String, _ device: String) -> Response? {
