@@ -233,6 +233,11 @@ import Testing
         }
         // And it measures as before.
         #expect(try await backend.measure(batches[1].x, batches[1].theta) == expected[1])
+        // A connection lost while pnnd stays up is made again the same way. (pnnd usually ends the old
+        // connection's lease before the new one asks; `leaseGrace` covers the moment it has not.)
+        backend.client.close()
+        #expect(try await backend.measure(batches[0].x, batches[0].theta) == expected[0])
+        #expect(backend.reconnections == 2)
         backend.close()
     }
 

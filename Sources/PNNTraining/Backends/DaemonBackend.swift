@@ -1,8 +1,8 @@
+import Foundation
 import PNNClient
 import PNNCore
 import PNNPhysics
 import PNNProtocol
-import Foundation
 import Synchronization
 
 /// A device behind pnnd: every forward is one `run` request over the Unix socket.
@@ -261,26 +261,29 @@ public final class DaemonBackend: PhysicalBackend {
                                             "\(device) on \(socketPath) came back with shape \(shape) instead of \(self.shape) after the connection was lost (\(lost.message))")
                     }
                     link = (client, link.generation + 1)
-                    let waited = (clock.now - began).seconds
-                    onReconnect(String(format: "%@: connection to pnnd lost (%@); connected again after %.1f s and leased %@ again%@",
-                                       device, lost.message, waited, device,
-                                       info.configHash == self.info.configHash ? "" : "; its configuration has changed (config hash \(info.configHash.prefix(12)))"))
+                    let waited = String(format: "%.1f", (clock.now - began).seconds)
+                    let changed = info.configHash == self.info.configHash
+                        ? "" : "; its configuration has changed (config hash \(info.configHash.prefix(12)))"
+                    onReconnect("\(device): connection to pnnd lost (\(lost.message)); connected again after \(waited) s and leased \(device) again\(changed)")
                     return (client, link.generation)
-                } catch where error.kind == .unavailable {
-                    // Nothing listens yet (pnnd restarting): try again.
+                } catch where error.kind == .unavailable || (error.daemonCode == .server(.failedPrecondition)
+                                                             && clock.now < began + Self.leaseGrace) {
+                    // Nothing listens yet (pnnd restarting): try again. A pnnd that stayed up may not
+                    // have seen the old connection close yet, so its lease can still be held for a moment.
                     lastFailure = error.message
                     Thread.sleep(forTimeInterval: Self.retryInterval)
                 }
             }
             throw TrainingError(.unavailable,
-                                String(format: "%@: connection to pnnd lost (%@) and not back within %.0f s: %@", device,
-                                       lost.message, reconnectSeconds, lastFailure),
+                                "\(device): connection to pnnd lost (\(lost.message)) and not back within \(String(format: "%g", reconnectSeconds)) s: \(lastFailure)",
                                 daemonCode: .connection)
         }
     }
 
     /// Between attempts to reach a restarting pnnd.
     static let retryInterval = 0.2
+    /// How long a refused lease is retried while reconnecting (the old connection's, about to end).
+    static let leaseGrace = Duration.seconds(2)
 
     /// Batches as the wire carries them (Float32).
     private static func wire(_ batches: some Collection<(x: Tensor<Double>, theta: [Double])>)
