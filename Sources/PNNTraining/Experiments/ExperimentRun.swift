@@ -1,6 +1,7 @@
 import PNNCore
 import PNNData
 import PNNPhysics
+import Synchronization
 
 /// One training run of an experiment in one mode, end to end: build the networks, calibrate the
 /// start, train, evaluate on the device, train the digital-only baseline, and summarise.
@@ -41,11 +42,25 @@ public struct ExperimentRun: Sendable {
         public var test: Evaluation
     }
 
+    /// Training that failed part-way (pnnd gone for good, the device faulted): what it had reached.
+    public struct Partial: Sendable {
+        /// Why training stopped.
+        public var failure: TrainingError
+        /// The epochs it completed (and the one it was in, if any ended).
+        public var history: [EpochRecord]
+        /// The parameters after the last optimiser step that completed.
+        public var parameters: [[Double]]
+        public var layerNames: [String]
+    }
+
     /// `shouldStop` ends the training early (see `Trainer.train`); the run is then evaluated and
-    /// summarised as it stands, and its baseline trained for the same number of epochs.
+    /// summarised as it stands, and its baseline trained for the same number of epochs. When training
+    /// fails part-way, `keepPartial` gets what it had reached before the error is thrown, so hours of
+    /// training are not lost with the device.
     public func run(train: Dataset, test: Dataset, gapName: String,
-                    progress: @Sendable (TrainingProgress) -> Void = { _ in },
-                    shouldStop: @Sendable () -> Bool = { false }) async throws(TrainingError) -> Result {
+                    progress: @escaping @Sendable (TrainingProgress) -> Void = { _ in },
+                    shouldStop: @Sendable () -> Bool = { false },
+                    keepPartial: (Partial) -> Void = { _ in }) async throws(TrainingError) -> Result {
         let clock = ContinuousClock()
         let start = clock.now
         let deviceNetwork = try experiment.network(backend: device, twin: twin)
@@ -60,9 +75,22 @@ public struct ExperimentRun: Sendable {
         var parameters = trainingNetwork.initialParameters(seed: settings.seed)
         try await trainingNetwork.calibrate(&parameters, sample: calibrationSample(train))
         let device = self.device
-        let history = try await trainer.train(
-            trainingNetwork, parameters: &parameters, on: train, test: test, evaluation: deviceNetwork,
-            deviceCalls: { device.calls }, progress: progress, shouldStop: shouldStop)
+        let epochs = Mutex<[EpochRecord]>([])
+        let history: [EpochRecord]
+        do {
+            history = try await trainer.train(
+                trainingNetwork, parameters: &parameters, on: train, test: test, evaluation: deviceNetwork,
+                deviceCalls: { device.calls },
+                progress: { event in
+                    if case .epoch(let record) = event { epochs.withLock { $0.append(record) } }
+                    progress(event)
+                },
+                shouldStop: shouldStop)
+        } catch {
+            keepPartial(Partial(failure: error, history: epochs.withLock { $0 }, parameters: parameters,
+                                layerNames: trainingNetwork.layers.map(\.name)))
+            throw error
+        }
         let stoppedInEpoch = shouldStop() ? history.count : nil
         let evaluation = try await trainer.evaluate(deviceNetwork, parameters: parameters, on: test)
         let trainEvaluation = history.last.map { $0.trainAccuracy } ?? 0

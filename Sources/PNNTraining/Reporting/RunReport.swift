@@ -59,15 +59,41 @@ public enum RunReport {
         }
     }
 
-    /// Writes everything for `result` into `directory` (created if needed); returns the files written.
+    /// What a run that failed part-way can still write: metrics.csv of its epochs so far and a
+    /// checkpoint (without summary) of the parameters it reached, for `pnn eval` once the device is back.
     @discardableResult
-    public static func write(_ result: ExperimentRun.Result, run: ExperimentRun, classNames: [String],
-                             test: Dataset, to directory: String) async throws(TrainingError) -> [String] {
+    public static func write(_ partial: ExperimentRun.Partial, run: ExperimentRun, to directory: String)
+        throws(TrainingError) -> [String]
+    {
+        try makeDirectory(directory)
+        let metrics = directory + "/metrics.csv"
+        try write(metricsCSV(history: partial.history, baseline: []), to: metrics)
+        let checkpointPath = directory + "/checkpoint.json"
+        try Checkpoint(experiment: run.experiment.name, mode: run.mode, settings: run.settings,
+                       layerNames: partial.layerNames, parameters: partial.parameters,
+                       twin: try twinFile(run), summary: nil).write(to: checkpointPath)
+        return [metrics, checkpointPath]
+    }
+
+    private static func makeDirectory(_ directory: String) throws(TrainingError) {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw TrainingError(.file, "cannot create \(directory): \(error.localizedDescription)")
         }
+    }
+
+    private static func twinFile(_ run: ExperimentRun) throws(TrainingError) -> TwinFile {
+        if let physics = run.twin as? PhysicsTwin { return TwinFile(physics: physics) }
+        if let mlp = run.twin as? MLPTwin { return TwinFile(mlp: mlp, model: run.experiment.model) }
+        throw TrainingError(.invalidArgument, "twin of type \(type(of: run.twin)) cannot be saved")
+    }
+
+    /// Writes everything for `result` into `directory` (created if needed); returns the files written.
+    @discardableResult
+    public static func write(_ result: ExperimentRun.Result, run: ExperimentRun, classNames: [String],
+                             test: Dataset, to directory: String) async throws(TrainingError) -> [String] {
+        try makeDirectory(directory)
         var files: [String] = []
         func put(_ name: String, _ text: String) throws(TrainingError) {
             let path = directory + "/" + name
@@ -94,17 +120,9 @@ public enum RunReport {
         }
         var summary = result.summary
         summary.outputDirectory = directory
-        let twinFile: TwinFile
-        if let physics = run.twin as? PhysicsTwin {
-            twinFile = TwinFile(physics: physics)
-        } else if let mlp = run.twin as? MLPTwin {
-            twinFile = TwinFile(mlp: mlp, model: run.experiment.model)
-        } else {
-            throw TrainingError(.invalidArgument, "twin of type \(type(of: run.twin)) cannot be saved")
-        }
         let checkpoint = Checkpoint(experiment: run.experiment.name, mode: run.mode, settings: run.settings,
                                     layerNames: network.layers.map(\.name), parameters: result.parameters,
-                                    twin: twinFile, summary: summary)
+                                    twin: try twinFile(run), summary: summary)
         let checkpointPath = directory + "/checkpoint.json"
         try checkpoint.write(to: checkpointPath)
         files.append(checkpointPath)

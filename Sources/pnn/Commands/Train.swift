@@ -108,8 +108,18 @@ struct Train: AsyncParsableCommand {
                 StandardError.write("\nnote: \(StopRequest.name(of: signal)): stopping after this batch, then evaluating and writing the results so far (again to abort)")
             }
             defer { stop.cancel() }
-            let result = try await run.run(train: data.train, test: data.test, gapName: session.gapName,
-                                           progress: { reporter.report($0) }, shouldStop: { stop.isRequested })
+            let result = try await run.run(
+                train: data.train, test: data.test, gapName: session.gapName,
+                progress: { reporter.report($0) }, shouldStop: { stop.isRequested },
+                keepPartial: { partial in
+                    // The device is gone, so nothing can be evaluated; keep what training reached.
+                    do {
+                        try RunReport.write(partial, run: run, to: outDirectory)
+                        StandardError.write("note: training failed after \(partial.history.count) of \(settings.epochs) epochs; wrote metrics.csv and checkpoint.json (the parameters it reached) to \(outDirectory)")
+                    } catch {
+                        StandardError.write("note: training failed, and its partial results could not be written either: \(error)")
+                    }
+                })
             let files = try await RunReport.write(result, run: run, classNames: data.classNames, test: data.test,
                                                   to: outDirectory)
             await session.close()
