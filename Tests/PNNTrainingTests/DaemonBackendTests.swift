@@ -9,15 +9,12 @@ import Testing
 
 /// `DaemonBackend` against the real `pnnd`.
 @Suite struct DaemonBackendTests {
-    @Test func pipelinesNoMoreRequestsThanTheDeviceQueueHolds() async throws {
-        // pnnd refuses a request beyond a device's queue (resourceExhausted). Seven channels against a
-        // queue of two, on a device that takes 50 ms per batch (so the queue is full while the client
-        // writes): every channel must still be measured, each exactly as the model computes it.
-        let directory = try ScratchDirectory()
+    /// A pnnd.toml in `directory` with one gap-free SHG device `shg0` (N 8, P 4, M 6); returns its path.
+    static func smallSHG(in directory: ScratchDirectory, server: String = "", latencySeconds: Double) throws -> String {
         let config = directory.path("pnnd.toml")
         try """
             [server]
-            queue_depth = 2
+            \(server)
 
             [[device]]
             name = "shg0"
@@ -26,8 +23,17 @@ import Testing
             parameters = 4
             outputs = 6
             gap = "none"
-            latency_seconds = 0.05
+            latency_seconds = \(latencySeconds)
             """.write(toFile: config, atomically: true, encoding: .utf8)
+        return config
+    }
+
+    @Test func pipelinesNoMoreRequestsThanTheDeviceQueueHolds() async throws {
+        // pnnd refuses a request beyond a device's queue (resourceExhausted). Seven channels against a
+        // queue of two, on a device that takes 50 ms per batch (so the queue is full while the client
+        // writes): every channel must still be measured, each exactly as the model computes it.
+        let directory = try ScratchDirectory()
+        let config = try Self.smallSHG(in: directory, server: "queue_depth = 2", latencySeconds: 0.05)
         let daemon = try DaemonProcess(arguments: ["--config", config], directory: directory)
         try daemon.waitUntilReady()
         let backend = try DaemonBackend.connect(socketPath: daemon.socketPath, device: "shg0")
@@ -180,20 +186,8 @@ import Testing
     /// more, so the run goes on. Without `reconnectSeconds` the lost connection ends the run (69).
     @Test func aRestartedPnndIsReconnectedAndTheLostBatchesMeasuredAgain() async throws {
         let directory = try ScratchDirectory()
-        let config = directory.path("pnnd.toml")
         // 0.3 s per batch: the kill comes while the submitted batches are still on the device.
-        try """
-            [server]
-
-            [[device]]
-            name = "shg0"
-            kind = "simulated-shg"
-            inputs = 8
-            parameters = 4
-            outputs = 6
-            gap = "none"
-            latency_seconds = 0.3
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try Self.smallSHG(in: directory, latencySeconds: 0.3)
         let first = try DaemonProcess(arguments: ["--config", config], directory: directory)
         try first.waitUntilReady()
         let notes = Mutex<[String]>([])
