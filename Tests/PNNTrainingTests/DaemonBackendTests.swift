@@ -258,4 +258,65 @@ import Testing
             backend.close()
         }
     }
+
+    /// `systemctl restart pnnd` mid-run: a request sent while pnnd drains is answered `unavailable`
+    /// ("pnnd is shutting down") rather than lost with the connection. That is retried as well, and
+    /// the run goes on with the restarted pnnd (it used to end the run, exit 69).
+    @Test(.timeLimit(.minutes(1)))
+    func aRequestAnsweredUnavailableWhilePnndStopsIsRetriedOnTheRestartedOne() async throws {
+        let directory = try ScratchDirectory()
+        let config = directory.path("pnnd.toml")
+        try """
+            [server]
+
+            [[device]]
+            name = "slow0"
+            kind = "echo"
+            inputs = 4
+            parameters = 0
+            outputs = 4
+            latency_seconds = 1
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let first = try DaemonProcess(arguments: ["--config", config], directory: directory)
+        try first.waitUntilReady()
+        let notes = Mutex<[String]>([])
+        let backend = try DaemonBackend.connect(socketPath: first.socketPath, device: "slow0", reconnectSeconds: 30,
+                                                onReconnect: { note in notes.withLock { $0.append(note) } })
+        // Exact in Float32, so echo0's readings equal them.
+        let a = Tensor(uncheckedRows: [0.125, 0.25, 0.375, 0.5], columns: 4)
+        let b = Tensor(uncheckedRows: [0.5, 0.375, 0.25, 0.125], columns: 4)
+        let probe = try PNNBlockingClient.connect(socketPath: first.socketPath)
+        _ = try probe.hello()  // accepted (a connection still in the backlog at SIGTERM is reset)
+        let pending = try await backend.submit(batches: [(a, [])], acquisitions: 1)  // on the device for 1 s
+        // SIGTERM only once `a` is on the device (polled, not guessed with a sleep).
+        while try probe.devices().first(where: { $0.name == "slow0" })?.queueDepth != 1 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        first.send(SIGTERM)
+        // Once pnnd takes no more work (a probe from another connection is refused as unavailable, not
+        // as leased), `b` goes out while `a` still drains, and is answered unavailable.
+        var stopping = false
+        var seen: [String] = []
+        for _ in 0 ..< 300 where !stopping {
+            do {
+                _ = try probe.run("slow0", input: b.converted(to: Float.self), parameters: Tensor([]))
+            } catch {
+                stopping = error.code == .server(.unavailable)
+                if seen.last != error.description { seen.append(error.description) }
+                if !stopping { try await Task.sleep(for: .milliseconds(5)) }
+            }
+        }
+        probe.close()
+        #expect(stopping, "pnnd must refuse work while it drains: \(seen)")
+        let second = Task { try await backend.measure(b, []) }
+        #expect(first.stop().status == 0)
+        let restarted = try DaemonProcess(arguments: ["--config", config], directory: directory)
+        try restarted.waitUntilReady()
+        defer { _ = restarted.stop() }
+        #expect(try await second.value == b)
+        #expect(try await backend.collect(pending) == [a])
+        let said = notes.withLock { $0 }
+        #expect(said.contains { $0.contains("unavailable") } && said.contains { $0.contains("connected again") }, "\(said)")
+        backend.close()
+    }
 }

@@ -175,9 +175,12 @@ public final class DaemonBackend: PhysicalBackend {
         do {
             replies = try client.awaitRuns(submission.runs)
         } catch {
-            guard error.code == .connection, reconnectSeconds > 0 else { throw TrainingError.daemon(error, device) }
-            // The connection went while the batches were out: their replies are lost, measure again.
-            _ = try reconnect(after: error, replacing: submission.generation)
+            guard reconnectSeconds > 0, error.code == .connection || error.code == .server(.unavailable) else {
+                throw TrainingError.daemon(error, device)
+            }
+            // The connection went while the batches were out (their replies are lost), or pnnd could
+            // not run them now: measure them again, on a new connection if need be.
+            if error.code == .connection { _ = try reconnect(after: error, replacing: submission.generation) }
             counter.add(waitSeconds: (clock.now - began).seconds, deviceSeconds: 0)
             return try run(submission.batches, acquisitions: submission.acquisitions)
         }
@@ -225,16 +228,36 @@ public final class DaemonBackend: PhysicalBackend {
 
     /// `body` on the connection in use; after a lost connection, on a new one (within `reconnectSeconds`).
     /// Also returns the generation of the connection `body` succeeded on.
+    ///
+    /// `unavailable` is retried on the same terms: it is what pnnd answers while it shuts down (before
+    /// the connection closes and a restarted pnnd can be reached), and what a device answers while it
+    /// is down — both "retry once it is back" (docs/protocol.md §7) — for up to `reconnectSeconds`.
     private func withReconnection<T>(_ body: (PNNBlockingClient) throws(ClientError) -> T) throws(TrainingError)
         -> (T, Int)
     {
         var (client, generation) = link.withLock { ($0.client, $0.generation) }
+        let clock = ContinuousClock()
+        var unavailableSince: ContinuousClock.Instant?
         while true {
             do {
                 return (try body(client), generation)
             } catch {
-                guard error.code == .connection, reconnectSeconds > 0 else { throw TrainingError.daemon(error, device) }
-                (client, generation) = try reconnect(after: error, replacing: generation)
+                guard reconnectSeconds > 0 else { throw TrainingError.daemon(error, device) }
+                if error.code == .connection {
+                    (client, generation) = try reconnect(after: error, replacing: generation)
+                } else if error.code == .server(.unavailable) {
+                    let since = unavailableSince ?? clock.now
+                    guard clock.now - since < .seconds(reconnectSeconds) else { throw TrainingError.daemon(error, device) }
+                    if unavailableSince == nil {
+                        onReconnect("\(device): pnnd answered unavailable (\(error.message)); trying again for up to \(String(format: "%g", reconnectSeconds)) s")
+                    }
+                    unavailableSince = since
+                    Thread.sleep(forTimeInterval: Self.retryInterval)
+                    // The same connection, unless it has been replaced meanwhile.
+                    (client, generation) = link.withLock { ($0.client, $0.generation) }
+                } else {
+                    throw TrainingError.daemon(error, device)
+                }
             }
         }
     }
