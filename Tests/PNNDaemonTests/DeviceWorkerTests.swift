@@ -221,6 +221,26 @@ struct DeviceWorkerTests {
         #expect(error.code == .unavailable)
     }
 
+    @Test func drainRefusesTheQueueAtItsTimeoutAndLetsTheRunningBatchFinish() async throws {
+        // The drain's bound used to be ineffective: it waited for every queued batch, so a stopping
+        // pnnd with a queue of slow batches outlived drain_seconds (and systemd's stop timeout).
+        let gate = Gate()
+        let worker = try Self.worker(gate: gate)
+        async let running = Self.run(worker, Self.c1, id: 1)
+        try await Self.waitForDepth(worker, 1)
+        async let queued = Self.run(worker, Self.c2, id: 2)
+        try await Self.waitForDepth(worker, 2)
+        async let drained: Void = worker.drain(timeout: .milliseconds(50))
+        // Answered while the batch on the device is still held at the gate: the bound holds.
+        guard case .failure(let refused) = await queued else { Issue.record("the queued batch must be refused"); return }
+        #expect(refused.code == .unavailable && refused.message.contains("shutting down"))
+        #expect(await worker.summary().state != .closed, "the device stays open for the batch it is running")
+        await gate.open()
+        await drained
+        guard case .ran = await running else { Issue.record("the batch on the device completes"); return }
+        #expect(await worker.summary().state == .closed)
+    }
+
     @Test func aReplacingWorkerQueuesUntilActivatedThenRunsInOrder() async throws {
         let metrics = DaemonMetrics()
         let worker = try Self.worker(predecessor: try Self.worker(), metrics: metrics)

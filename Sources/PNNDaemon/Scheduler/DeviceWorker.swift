@@ -188,29 +188,39 @@ actor DeviceWorker {
         gauges.setQueueDepth(pending.count)
     }
 
-    /// Stops taking work, lets queued and running batches finish for up to `timeout`, then fails the rest.
+    /// Stops taking work and lets queued and running batches finish for up to `timeout`. Then the
+    /// batches still queued are answered `unavailable`; the one on the device completes and is
+    /// recorded (a measurement cannot be taken back) before the device is closed.
+    ///
+    /// The timeout used to be a task racing the wait for idleness in a task group, which cannot end
+    /// before all its children do — and that wait cannot be cancelled. So the bound never held: a
+    /// queue of slow batches kept a stopping pnnd (or a reload) waiting for every one of them.
     func drain(timeout: Duration) async {
         accepting = false
         // Never activated (shut down during a reload): nothing runs, so nothing queued will.
         if !isIdle && !waitingForPredecessor {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.waitUntilIdle() }
-                group.addTask { try? await Task.sleep(for: timeout) }
-                await group.next()
-                group.cancelAll()
+            let deadline = Task {
+                try? await Task.sleep(for: timeout)
+                if !Task.isCancelled { self.refuseQueued() }
             }
+            await waitUntilIdle()  // idle once the queue has run, or was refused, and the device is done
+            deadline.cancel()
         }
-        let rest = pending
-        pending.removeAll()
-        for job in rest {
-            job.finish(.failure(ProtocolError(.unavailable, "pnnd is shutting down; \(name) did not reach this request")))
-        }
-        // Wake any waiter left over from a timed-out drain.
-        for waiter in drained { waiter.resume() }
-        drained.removeAll()
+        refuseQueued()
         gauges.setQueueDepth(0)
         await system.close()
         state = .closed
+    }
+
+    /// Answers every queued batch `unavailable` (the device will not reach them before shutdown).
+    private func refuseQueued() {
+        let rest = pending
+        pending.removeAll()
+        gauges.setQueueDepth(0)
+        for job in rest {
+            job.finish(.failure(ProtocolError(.unavailable, "pnnd is shutting down; \(name) did not reach this request")))
+        }
+        resumeDrainWaitersIfIdle()
     }
 
     private var isIdle: Bool { !processing && pending.isEmpty && committing == 0 }
