@@ -265,9 +265,43 @@ import Testing
     @Test(.timeLimit(.minutes(1)))
     func aRequestAnsweredUnavailableWhilePnndStopsIsRetriedOnTheRestartedOne() async throws {
         let directory = try ScratchDirectory()
+        let config = try Self.slowEchoStoppingFast(in: directory)
+        let first = try DaemonProcess(arguments: ["--config", config], directory: directory)
+        try first.waitUntilReady()
+        let notes = Mutex<[String]>([])
+        let backend = try DaemonBackend.connect(socketPath: first.socketPath, device: "slow0", reconnectSeconds: 30,
+                                                onReconnect: { note in notes.withLock { $0.append(note) } })
+        // Exact in Float32, so echo0's readings equal them.
+        let a = Tensor(uncheckedRows: [0.125, 0.25, 0.375, 0.5], columns: 4)
+        let b = Tensor(uncheckedRows: [0.5, 0.375, 0.25, 0.125], columns: 4)
+        // Both go out at once (no second task: with the suites running in parallel on two cores, a
+        // task that has to run beside this one may not get a thread before the poll below gives up).
+        let pendingA = try await backend.submit(batches: [(a, [])], acquisitions: 1)
+        let pendingB = try await backend.submit(batches: [(b, [])], acquisitions: 1)
+        // SIGTERM once `a` is on the device and `b` waits behind it (polled, not guessed with a sleep).
+        let watcher = try PNNBlockingClient.connect(socketPath: first.socketPath)
+        while try watcher.devices().first(where: { $0.name == "slow0" })?.queueDepth != 2 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        watcher.close()
+        first.send(SIGTERM)
+        #expect(first.stop().status == 0)
+        let restarted = try DaemonProcess(arguments: ["--config", config], directory: directory)
+        try restarted.waitUntilReady()
+        defer { _ = restarted.stop() }
+        // `b` was answered unavailable, then measured on the restarted pnnd; `a`'s reply, read on the
+        // old connection, is measured again on the new one.
+        #expect(try await backend.collect(pendingB) == [b])
+        #expect(try await backend.collect(pendingA) == [a])
+        let said = notes.withLock { $0 }
+        #expect(backend.reconnections == 1 && said.contains { $0.contains("connected again") }, "\(said)")
+        backend.close()
+    }
+
+    /// A pnnd.toml with one echo device `slow0` (4 → 4) taking 1 s per batch and a drain of 0.1 s: at
+    /// SIGTERM a batch queued behind the running one is answered unavailable by construction.
+    static func slowEchoStoppingFast(in directory: ScratchDirectory) throws -> String {
         let config = directory.path("pnnd.toml")
-        // `a` takes 1 s on the device; the drain waits 0.1 s, so `b`, queued behind `a`, is answered
-        // unavailable at shutdown — by construction, not by timing.
         try """
             [server]
             drain_seconds = 0.1
@@ -280,31 +314,43 @@ import Testing
             outputs = 4
             latency_seconds = 1
             """.write(toFile: config, atomically: true, encoding: .utf8)
+        return config
+    }
+
+    /// The same through a blocking `measure` (the path of a single-channel layer): while it waits,
+    /// an OS thread of the test stops pnnd and starts it again.
+    @Test(.timeLimit(.minutes(1)))
+    func aMeasurementAnsweredUnavailableWhilePnndStopsIsRetried() async throws {
+        let directory = try ScratchDirectory()
+        let config = try Self.slowEchoStoppingFast(in: directory)
         let first = try DaemonProcess(arguments: ["--config", config], directory: directory)
         try first.waitUntilReady()
         let notes = Mutex<[String]>([])
         let backend = try DaemonBackend.connect(socketPath: first.socketPath, device: "slow0", reconnectSeconds: 30,
                                                 onReconnect: { note in notes.withLock { $0.append(note) } })
-        // Exact in Float32, so echo0's readings equal them.
         let a = Tensor(uncheckedRows: [0.125, 0.25, 0.375, 0.5], columns: 4)
         let b = Tensor(uncheckedRows: [0.5, 0.375, 0.25, 0.125], columns: 4)
-        let pending = try await backend.submit(batches: [(a, [])], acquisitions: 1)
-        let second = Task { try await backend.measure(b, []) }
-        // SIGTERM once `a` is on the device and `b` waits behind it (polled, not guessed with a sleep).
-        let watcher = try PNNBlockingClient.connect(socketPath: first.socketPath)
-        while try watcher.devices().first(where: { $0.name == "slow0" })?.queueDepth != 2 {
-            try await Task.sleep(for: .milliseconds(5))
+        let pendingA = try await backend.submit(batches: [(a, [])], acquisitions: 1)
+        let restarted = Mutex<DaemonProcess?>(nil)
+        let stopper = Thread {
+            // Once `b` (sent by `measure` below) waits behind `a`: stop pnnd, then start it again.
+            guard let watcher = try? PNNBlockingClient.connect(socketPath: first.socketPath) else { return }
+            while (try? watcher.devices().first(where: { $0.name == "slow0" })?.queueDepth) != 2 {
+                Thread.sleep(forTimeInterval: 0.005)
+            }
+            watcher.close()
+            first.send(SIGTERM)
+            _ = first.stop()
+            guard let next = try? DaemonProcess(arguments: ["--config", config], directory: directory) else { return }
+            try? next.waitUntilReady()
+            restarted.withLock { $0 = next }
         }
-        watcher.close()
-        first.send(SIGTERM)
-        #expect(first.stop().status == 0)
-        let restarted = try DaemonProcess(arguments: ["--config", config], directory: directory)
-        try restarted.waitUntilReady()
-        defer { _ = restarted.stop() }
-        #expect(try await second.value == b)
-        #expect(try await backend.collect(pending) == [a])
+        stopper.start()
+        #expect(try await backend.measure(b, []) == b)
+        #expect(try await backend.collect(pendingA) == [a])
         let said = notes.withLock { $0 }
         #expect(said.contains { $0.contains("unavailable") } && said.contains { $0.contains("connected again") }, "\(said)")
         backend.close()
+        _ = restarted.withLock { $0 }?.stop()
     }
 }
