@@ -118,7 +118,8 @@ public struct ExperimentRun: Sendable {
             trainAccuracy: trainEvaluation, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
             baselineTestAccuracy: baselineAccuracy, twinTestAccuracy: twinAccuracy,
             wallSeconds: elapsed.seconds,
-            deviceCalls: device.calls, outputDirectory: nil, stoppedInEpoch: stoppedInEpoch)
+            deviceCalls: device.calls, outputDirectory: nil, stoppedInEpoch: stoppedInEpoch,
+            reconnections: (device as? DaemonBackend).map(\.reconnections).flatMap { $0 > 0 ? $0 : nil })
         return Result(summary: summary, history: history, baselineHistory: baselineHistory, parameters: parameters,
                       deviceNetwork: deviceNetwork, test: evaluation)
     }

@@ -186,6 +186,7 @@ enum TrainingCLI {
         print("  digital-only baseline:       \(percent(s.baselineTestAccuracy))")
         print("  train accuracy:              \(percent(s.trainAccuracy))")
         print(String(format: "  wall time %.1f s, %d device calls", s.wallSeconds, s.deviceCalls))
+        if let n = s.reconnections { print("  reconnected to pnnd \(n) time\(n == 1 ? "" : "s") (a restarted daemon measured part of the run)") }
     }
 }
 
