@@ -76,6 +76,9 @@ public struct ExperimentRun: Sendable {
         try await trainingNetwork.calibrate(&parameters, sample: calibrationSample(train))
         let device = self.device
         let epochs = Mutex<[EpochRecord]>([])
+        // Set only when the trainer asked and was told to stop, i.e. training did end early (a signal
+        // during the evaluation or the baseline afterwards stops nothing).
+        let stopped = Mutex(false)
         let history: [EpochRecord]
         do {
             history = try await trainer.train(
@@ -85,13 +88,17 @@ public struct ExperimentRun: Sendable {
                     if case .epoch(let record) = event { epochs.withLock { $0.append(record) } }
                     progress(event)
                 },
-                shouldStop: shouldStop)
+                shouldStop: {
+                    let stop = shouldStop()
+                    if stop { stopped.withLock { $0 = true } }
+                    return stop
+                })
         } catch {
             keepPartial(Partial(failure: error, history: epochs.withLock { $0 }, parameters: parameters,
                                 layerNames: trainingNetwork.layers.map(\.name)))
             throw error
         }
-        let stoppedInEpoch = shouldStop() ? history.count : nil
+        let stoppedInEpoch = stopped.withLock { $0 } ? history.count : nil
         let evaluation = try await trainer.evaluate(deviceNetwork, parameters: parameters, on: test)
         let trainEvaluation = history.last.map { $0.trainAccuracy } ?? 0
         var twinAccuracy: Double?
