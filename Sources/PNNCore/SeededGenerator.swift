@@ -51,6 +51,16 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// A new generator whose stream is independent of this one's (for per-component streams).
     public mutating func split() -> SeededGenerator { SeededGenerator(seed: next()) }
+
+    /// The generator's whole state, to store and continue the stream later (a resumed training run).
+    public var words: [UInt64] { [state.0, state.1, state.2, state.3] }
+
+    /// Continues the stream of the generator whose `words` these are; nil for anything but four
+    /// words that are not all zero (xoshiro's one unusable state).
+    public init?(words: [UInt64]) {
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else { return nil }
+        state = (words[0], words[1], words[2], words[3])
+    }
 }
 
 #if canImport(Glibc)

@@ -80,6 +80,36 @@ import Testing
         }
         let csv = try String(contentsOfFile: sandbox.path("run/metrics.csv"), encoding: .utf8)
         #expect(csv.split(separator: "\n").count == epoch + 1, "a header and one line per epoch run")
+
+        // The checkpoint resumes the run after its last complete epoch (stopped again here).
+        let checkpoint = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: sandbox.path("run/checkpoint.json")))) as? [String: Any]
+        let done = (checkpoint?["training"] as? [String: Any])?["epochsDone"] as? Int ?? -1
+        #expect(done == epoch || done == epoch - 1, "state after the last complete epoch: \(done), stopped in \(epoch)")
+        let out2 = sandbox.path("stdout2"), err2 = sandbox.path("stderr2")
+        let again = try Subprocess(pnn.path, ["train", "vowels-shg", "--in-process", "--resume", "run/checkpoint.json",
+                                              "--json", "--out", "run2"], directory: sandbox.url.path, stdout: out2, stderr: err2)
+        while again.isRunning, !((try? String(contentsOfFile: err2, encoding: .utf8)) ?? "").contains("epoch \(done + 1)/") {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        again.signal(SIGINT)
+        let end2 = again.wait()
+        let stderr2 = (try? String(contentsOfFile: err2, encoding: .utf8)) ?? ""
+        #expect(end2.exited && end2.status == 130 && stderr2.contains("resuming run/checkpoint.json after epoch \(done)"),
+                "status \(end2.status): \(stderr2)")
+        let summary2 = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out2))) as? [String: Any]
+        #expect(summary2?["resumedFromEpoch"] as? Int == done)
+        #expect((summary2?["stoppedInEpoch"] as? Int ?? 0) > done)
+    }
+
+    @Test func aCompletedRunCannotBeResumed() throws {
+        let sandbox = try Sandbox()
+        let done = try sandbox.pnn("train", "vowels-shg", "--in-process", "--epochs", "1", "--no-baseline", "--out", "run")
+        #expect(done.status == 0, "\(done.stderr)")
+        try sandbox.pnn("train", "vowels-shg", "--in-process", "--resume", "run/checkpoint.json", "--out", "run2")
+            .expectFailure(64, mentioning: ["already completed all 1 epochs"])
+        try sandbox.pnn("train", "vowels-shg", "--in-process", "--mode", "insilico", "--resume", "run/checkpoint.json")
+            .expectFailure(64, mentioning: ["mode pat"])
     }
 
     @Test func unknownExperiment() throws {
@@ -97,6 +127,8 @@ import Testing
             try sandbox.pnn("train", "vowels-shg", "--simulate", "--in-process").expectUsageError(["alternatives"])
             try sandbox.pnn("train", "vowels-shg", "--reconnect-seconds=-1").expectUsageError(["--reconnect-seconds", "0…86400"])
             try sandbox.pnn("eval", "c.json", "--reconnect-seconds", "nan").expectUsageError(["--reconnect-seconds"])
+            try sandbox.pnn("train", "vowels-shg", "--resume", "c.json", "--epochs", "5").expectUsageError(["--epochs", "--resume"])
+            try sandbox.pnn("train", "vowels-shg", "--in-process", "--resume", "absent.json").expectFailure(66, mentioning: ["absent.json"])
         }
     }
 

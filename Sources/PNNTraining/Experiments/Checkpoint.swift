@@ -16,6 +16,9 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     /// The twin used for backward passes (and for forward passes in silico).
     public var twin: TwinFile
     public var summary: RunSummary?
+    /// Where training stood after its last complete epoch, for `pnn train --resume` (absent in
+    /// checkpoints written before resuming existed, and when no epoch completed).
+    public var training: TrainingState?
 
     public struct LayerParameters: Codable, Sendable, Equatable {
         public var name: String
@@ -23,13 +26,14 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     }
 
     public init(experiment: String, mode: TrainingMode, settings: TrainingSettings, layerNames: [String],
-                parameters: [[Double]], twin: TwinFile, summary: RunSummary?) {
+                parameters: [[Double]], twin: TwinFile, summary: RunSummary?, training: TrainingState? = nil) {
         self.experiment = experiment
         self.mode = mode
         self.settings = settings
         layers = zip(layerNames, parameters).map { LayerParameters(name: $0, values: $1) }
         self.twin = twin
         self.summary = summary
+        self.training = training
     }
 
     public var parameters: [[Double]] { layers.map(\.values) }

@@ -40,6 +40,8 @@ public struct ExperimentRun: Sendable {
         public var parameters: [[Double]]
         public var deviceNetwork: Network
         public var test: Evaluation
+        /// At the end of the last complete epoch, for `--resume` (nil when none completed).
+        public var trainingState: TrainingState?
     }
 
     /// Training that failed part-way (pnnd gone for good, the device faulted): what it had reached.
@@ -51,15 +53,21 @@ public struct ExperimentRun: Sendable {
         /// The parameters after the last optimiser step that completed.
         public var parameters: [[Double]]
         public var layerNames: [String]
+        /// At the end of the last complete epoch, for `--resume` (nil when none completed).
+        public var trainingState: TrainingState?
     }
 
     /// `shouldStop` ends the training early (see `Trainer.train`); the run is then evaluated and
     /// summarised as it stands, and its baseline trained for the same number of epochs. When training
     /// fails part-way, `keepPartial` gets what it had reached before the error is thrown, so hours of
     /// training are not lost with the device.
+    ///
+    /// `resumingFrom` continues a stopped run from its last complete epoch (see `TrainingState`)
+    /// instead of initialising and calibrating the parameters; the baseline is trained in full.
     public func run(train: Dataset, test: Dataset, gapName: String,
                     progress: @escaping @Sendable (TrainingProgress) -> Void = { _ in },
                     shouldStop: @Sendable () -> Bool = { false },
+                    resumingFrom resumed: TrainingState? = nil,
                     keepPartial: (Partial) -> Void = { _ in }) async throws(TrainingError) -> Result {
         let clock = ContinuousClock()
         let start = clock.now
@@ -72,16 +80,22 @@ public struct ExperimentRun: Sendable {
             trainingNetwork = try experiment.network(backend: TwinBackend(twin: twin, limits: device.limits), twin: twin)
         }
         let trainer = try Trainer(settings: settings)
-        var parameters = trainingNetwork.initialParameters(seed: settings.seed)
-        try await trainingNetwork.calibrate(&parameters, sample: calibrationSample(train))
+        var parameters: [[Double]]
+        if let resumed {
+            parameters = resumed.parameters
+        } else {
+            parameters = trainingNetwork.initialParameters(seed: settings.seed)
+            try await trainingNetwork.calibrate(&parameters, sample: calibrationSample(train))
+        }
         let device = self.device
         let epochs = Mutex<[EpochRecord]>([])
         // Set only when the trainer asked and was told to stop, i.e. training did end early (a signal
         // during the evaluation or the baseline afterwards stops nothing).
         let stopped = Mutex(false)
-        let history: [EpochRecord]
+        var lastState: TrainingState? = resumed
+        let newEpochs: [EpochRecord]
         do {
-            history = try await trainer.train(
+            newEpochs = try await trainer.train(
                 trainingNetwork, parameters: &parameters, on: train, test: test, evaluation: deviceNetwork,
                 deviceCalls: { device.calls },
                 progress: { event in
@@ -92,12 +106,15 @@ public struct ExperimentRun: Sendable {
                     let stop = shouldStop()
                     if stop { stopped.withLock { $0 = true } }
                     return stop
-                })
+                },
+                resumingFrom: resumed, epochEnded: { lastState = $0 })
         } catch {
-            keepPartial(Partial(failure: error, history: epochs.withLock { $0 }, parameters: parameters,
-                                layerNames: trainingNetwork.layers.map(\.name)))
+            keepPartial(Partial(failure: error, history: (resumed?.history ?? []) + epochs.withLock { $0 },
+                                parameters: parameters, layerNames: trainingNetwork.layers.map(\.name),
+                                trainingState: lastState))
             throw error
         }
+        let history = (resumed?.history ?? []) + newEpochs
         let stoppedInEpoch = stopped.withLock { $0 } ? history.count : nil
         let evaluation = try await trainer.evaluate(deviceNetwork, parameters: parameters, on: test)
         let trainEvaluation = history.last.map { $0.trainAccuracy } ?? 0
@@ -126,9 +143,10 @@ public struct ExperimentRun: Sendable {
             baselineTestAccuracy: baselineAccuracy, twinTestAccuracy: twinAccuracy,
             wallSeconds: elapsed.seconds,
             deviceCalls: device.calls, outputDirectory: nil, stoppedInEpoch: stoppedInEpoch,
+            resumedFromEpoch: resumed?.epochsDone,
             reconnections: (device as? DaemonBackend).map(\.reconnections).flatMap { $0 > 0 ? $0 : nil })
         return Result(summary: summary, history: history, baselineHistory: baselineHistory, parameters: parameters,
-                      deviceNetwork: deviceNetwork, test: evaluation)
+                      deviceNetwork: deviceNetwork, test: evaluation, trainingState: lastState)
     }
 
     /// The first (up to) 512 training samples: enough to set the affine layers' ranges.

@@ -22,6 +22,9 @@ public struct RunSummary: Codable, Sendable, Equatable {
     /// Set when training was stopped early (Ctrl-C): the epoch it stopped in. The figures are then
     /// those of the parameters at that point, and the baseline was trained for as many epochs.
     public var stoppedInEpoch: Int?
+    /// Set for a run resumed from a checkpoint (`--resume`): the epochs it had completed. Wall time
+    /// and device calls are this part's.
+    public var resumedFromEpoch: Int?
     /// Set when the connection to pnnd was lost and made again during the run (a restarted pnnd):
     /// how often. The run then measured on more than one daemon instance.
     public var reconnections: Int?

@@ -23,6 +23,28 @@ public struct Optimizer: Sendable {
         second = shapes.map { [Double](repeating: 0, count: $0) }
     }
 
+    /// The moment estimates and step count, to store and continue from (a resumed training run).
+    public struct State: Codable, Sendable, Equatable {
+        public var first: [[Double]]
+        public var second: [[Double]]
+        public var steps: Int
+    }
+
+    public var state: State { State(first: first, second: second, steps: steps) }
+
+    /// Continues from `state`, which must have been taken from an optimiser over parameters of `shapes`.
+    public init(_ kind: OptimizerKind, shapes: [Int], state: State) throws(TrainingError) {
+        guard state.first.map(\.count) == shapes, state.second.map(\.count) == shapes, state.steps >= 0,
+              state.first.allSatisfy({ $0.allSatisfy(\.isFinite) }), state.second.allSatisfy({ $0.allSatisfy(\.isFinite) })
+        else {
+            throw TrainingError(.file, "the stored optimiser state does not fit this network's parameters")
+        }
+        self.kind = kind
+        first = state.first
+        second = state.second
+        steps = state.steps
+    }
+
     /// One step p ← p − lr·s·update(g) on every layer; `scales` (per layer, per parameter, optional)
     /// are the parameters' natural sizes s (`Layer.learningRateScales`).
     public mutating func step(_ parameters: inout [[Double]], gradients: [[Double]], learningRate: Double,

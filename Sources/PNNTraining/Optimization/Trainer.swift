@@ -52,25 +52,55 @@ public struct Trainer: Sendable {
     /// `shouldStop` is asked after every batch; once it says yes, training ends there (a person pressed
     /// Ctrl-C). The epoch it ended in is then the last record, with its train figures over the batches
     /// it got and no test figures.
+    ///
+    /// `epochEnded` gets the `TrainingState` after every epoch whose batches all ran; `resumingFrom`
+    /// continues from one (its parameters replace `parameters`), so that training stopped and resumed
+    /// ends exactly where training straight through would (on a device that reads the same). The
+    /// records returned are the new epochs'.
     public func train(
         _ network: Network, parameters: inout [[Double]], on train: Dataset, test: Dataset?,
         evaluation: Network, deviceCalls: @Sendable () -> Int = { 0 },
         progress: @Sendable (TrainingProgress) -> Void = { _ in },
-        shouldStop: @Sendable () -> Bool = { false }
+        shouldStop: @Sendable () -> Bool = { false },
+        resumingFrom resumed: TrainingState? = nil,
+        epochEnded: (TrainingState) -> Void = { _ in }
     ) async throws(TrainingError) -> [EpochRecord] {
         guard train.featureCount == network.inputCount else {
             throw TrainingError(.shapeMismatch, "data has \(train.featureCount) features, network takes \(network.inputCount)")
         }
-        var optimizer = Optimizer(settings.optimizer, shapes: parameters.map(\.count))
-        // Natural sizes of the (calibrated) starting parameters fix each one's step size.
-        let scales = zip(network.layers, parameters).map { $0.learningRateScales($1) }
-        var rng = SeededGenerator(seed: settings.seed &+ 0x5EED)
+        var optimizer: Optimizer
+        let scales: [[Double]?]
+        var rng: SeededGenerator
+        var history: [EpochRecord]
+        if let resumed {
+            guard resumed.trainSamples == train.count else {
+                throw TrainingError(.invalidArgument,
+                                    "the run being resumed trained on \(resumed.trainSamples) samples, this one has \(train.count): give the same --subset")
+            }
+            guard resumed.parameters.map(\.count) == network.layers.map(\.parameterCount),
+                  resumed.scales.count == network.layers.count,
+                  let generator = SeededGenerator(words: resumed.generator) else {
+                throw TrainingError(.file, "the stored training state does not fit this network")
+            }
+            parameters = resumed.parameters
+            optimizer = try Optimizer(settings.optimizer, shapes: parameters.map(\.count), state: resumed.optimizer)
+            scales = resumed.scales
+            rng = generator
+            history = resumed.history
+        } else {
+            optimizer = Optimizer(settings.optimizer, shapes: parameters.map(\.count))
+            // Natural sizes of the (calibrated) starting parameters fix each one's step size.
+            scales = zip(network.layers, parameters).map { $0.learningRateScales($1) }
+            rng = SeededGenerator(seed: settings.seed &+ 0x5EED)
+            history = []
+        }
         let clock = ContinuousClock()
         let start = clock.now
         var records: [EpochRecord] = []
         let batches = (train.count + settings.batchSize - 1) / settings.batchSize
         var stopped = false
-        for epoch in 0 ..< settings.epochs {
+        for epoch in (resumed?.epochsDone ?? 0) ..< settings.epochs {
+            var batchesRun = 0
             var order = Array(0 ..< train.count)
             order.shuffle(using: &rng)
             var lossSum = 0.0, correct = 0, seen = 0
@@ -99,6 +129,7 @@ public struct Trainer: Sendable {
                 seen += labels.count
                 progress(.batch(epoch: epoch + 1, batch: b + 1, of: batches, loss: lossSum / Double(seen),
                                 accuracy: Double(correct) / Double(seen)))
+                batchesRun += 1
                 if shouldStop() {
                     stopped = true
                     break
@@ -118,6 +149,12 @@ public struct Trainer: Sendable {
             record.deviceCalls = deviceCalls()
             records.append(record)
             progress(.epoch(record))
+            if batchesRun == batches {
+                history.append(record)
+                epochEnded(TrainingState(epochsDone: epoch + 1, parameters: parameters, optimizer: optimizer.state,
+                                         generator: rng.words, scales: scales, history: history,
+                                         trainSamples: train.count))
+            }
             if stopped { break }
         }
         return records

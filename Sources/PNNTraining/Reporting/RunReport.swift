@@ -71,7 +71,7 @@ public enum RunReport {
         let checkpointPath = directory + "/checkpoint.json"
         try Checkpoint(experiment: run.experiment.name, mode: run.mode, settings: run.settings,
                        layerNames: partial.layerNames, parameters: partial.parameters,
-                       twin: try twinFile(run), summary: nil).write(to: checkpointPath)
+                       twin: try twinFile(run), summary: nil, training: partial.trainingState).write(to: checkpointPath)
         return [metrics, checkpointPath]
     }
 
@@ -122,7 +122,7 @@ public enum RunReport {
         summary.outputDirectory = directory
         let checkpoint = Checkpoint(experiment: run.experiment.name, mode: run.mode, settings: run.settings,
                                     layerNames: network.layers.map(\.name), parameters: result.parameters,
-                                    twin: try twinFile(run), summary: summary)
+                                    twin: try twinFile(run), summary: summary, training: result.trainingState)
         let checkpointPath = directory + "/checkpoint.json"
         try checkpoint.write(to: checkpointPath)
         files.append(checkpointPath)

@@ -49,12 +49,7 @@ struct Eval: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let stored: Checkpoint
-        do {
-            stored = try Checkpoint.read(from: checkpoint)
-        } catch {
-            throw FileManager.default.fileExists(atPath: checkpoint) ? CLIError.dataError(error.message) : CLIError.noInput(error.message)
-        }
+        let stored = try TrainingCLI.loadCheckpoint(checkpoint)
         let experiment: Experiment
         do {
             experiment = try ExperimentCatalog.named(stored.experiment)

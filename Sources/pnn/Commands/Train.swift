@@ -55,6 +55,11 @@ struct Train: AsyncParsableCommand {
     @Flag(name: .customLong("no-baseline"), help: "Skip the digital-only baseline.")
     var noBaseline = false
 
+    @Option(help: ArgumentHelp(
+        "Continue the run that wrote this checkpoint from its last complete epoch (same experiment, mode and --subset; settings and twin come from the checkpoint).",
+        valueName: "CHECKPOINT"))
+    var resume: String?
+
     @OptionGroup var source: DeviceSourceOptions
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var format: OutputOptions
@@ -72,6 +77,14 @@ struct Train: AsyncParsableCommand {
         }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
             throw ValidationError("--learning-rate must be a positive number, got \(learningRate)")
+        }
+        if resume != nil {
+            let fixed: [(String, Bool)] = [("--epochs", epochs != nil), ("--seed", seed != nil),
+                                           ("--learning-rate", learningRate != nil), ("--input-noise", inputNoise != nil),
+                                           ("--micro-batches", microBatches != nil), ("--twin", twin != nil)]
+            if let (option, _) = fixed.first(where: \.1) {
+                throw ValidationError("\(option) comes from the checkpoint with --resume")
+            }
         }
     }
 
@@ -92,7 +105,28 @@ struct Train: AsyncParsableCommand {
         if let inputNoise { settings.inputNoise = inputNoise }
         if let microBatches { settings.microBatches = microBatches }
         let data = try TrainingCLI.loadData(experiment, directory: data, subset: subset, testSubset: testSubset)
-        let twin = try TrainingCLI.loadTwin(twin, experiment: experiment)
+        var twin = try TrainingCLI.loadTwin(self.twin, experiment: experiment)
+        var resumed: TrainingState?
+        if let resume {
+            let checkpoint = try TrainingCLI.loadCheckpoint(resume)
+            guard checkpoint.experiment == experiment.name, checkpoint.mode == mode else {
+                throw CLIError.usage("\(resume) is a \(checkpoint.experiment) run in mode \(checkpoint.mode.rawValue), not \(experiment.name) in mode \(mode.rawValue)")
+            }
+            guard let state = checkpoint.training else {
+                throw CLIError.dataError("\(resume) holds no training state to resume (no epoch had completed, or an older pnn wrote it)")
+            }
+            guard state.epochsDone < checkpoint.settings.epochs else {
+                throw CLIError.usage("\(resume): the run already completed all \(checkpoint.settings.epochs) epochs")
+            }
+            settings = checkpoint.settings
+            do {
+                twin = try checkpoint.twin.makeTwin()
+            } catch {
+                throw CLIError.dataError("\(resume): \(error.message)")
+            }
+            resumed = state
+            StandardError.write("note: resuming \(resume) after epoch \(state.epochsDone) of \(settings.epochs)")
+        }
         let outDirectory = out ?? "runs/\(experiment.name)-\(mode.rawValue)"
 
         let session = try await DeviceSession.open(
@@ -103,14 +137,15 @@ struct Train: AsyncParsableCommand {
         do {
             let run = try ExperimentRun(experiment: experiment, mode: mode, settings: settings, device: session.backend,
                                         twin: twin, trainBaseline: !noBaseline)
-            let reporter = ProgressReporter(title: "\(experiment.name) \(mode.rawValue)", epochs: settings.epochs)
+            let reporter = ProgressReporter(title: "\(experiment.name) \(mode.rawValue)", epochs: settings.epochs,
+                                            startingAfter: resumed?.epochsDone ?? 0)
             let stop = StopRequest { signal in
                 StandardError.write("\nnote: \(StopRequest.name(of: signal)): stopping after this batch, then evaluating and writing the results so far (again to abort)")
             }
             defer { stop.cancel() }
             let result = try await run.run(
                 train: data.train, test: data.test, gapName: session.gapName,
-                progress: { reporter.report($0) }, shouldStop: { stop.isRequested },
+                progress: { reporter.report($0) }, shouldStop: { stop.isRequested }, resumingFrom: resumed,
                 keepPartial: { partial in
                     // The device is gone, so nothing can be evaluated; keep what training reached.
                     do {
@@ -158,6 +193,14 @@ enum TrainingCLI {
         }
     }
 
+    static func loadCheckpoint(_ path: String) throws -> Checkpoint {
+        do {
+            return try Checkpoint.read(from: path)
+        } catch {
+            throw FileManager.default.fileExists(atPath: path) ? CLIError.dataError(error.message) : CLIError.noInput(error.message)
+        }
+    }
+
     static func loadTwin(_ path: String?, experiment: Experiment) throws -> any Twin {
         guard let path else { return PhysicsTwin(model: try experiment.nominalModel()) }
         let file: TwinFile
@@ -179,7 +222,8 @@ enum TrainingCLI {
     static func percent(_ x: Double?) -> String { x.map { String(format: "%.1f %%", 100 * $0) } ?? "—" }
 
     static func printSummary(_ s: RunSummary) {
-        let epochs = s.stoppedInEpoch.map { "stopped in epoch \($0) of \(s.epochs)" } ?? "\(s.epochs) epochs"
+        var epochs = s.stoppedInEpoch.map { "stopped in epoch \($0) of \(s.epochs)" } ?? "\(s.epochs) epochs"
+        if let done = s.resumedFromEpoch { epochs += " (resumed after epoch \(done))" }
         print("\(s.experiment) [\(s.mode.rawValue)] on \(s.device) (gap \(s.gap)), seed \(s.seed), \(epochs), \(s.trainSamples) train / \(s.testSamples) test samples")
         print("  test accuracy (device):      \(percent(s.testAccuracy))")
         if let twin = s.twinTestAccuracy { print("  test accuracy on the twin:   \(percent(twin))") }

@@ -8,13 +8,16 @@ import Synchronization
 final class ProgressReporter: Sendable {
     private let title: String
     private let epochs: Int
+    /// Epochs done before this process started (a resumed run): they count for neither ETA nor lines.
+    private let skipped: Int
     private let terminal: Bool
     private let start = ContinuousClock.now
     private let lastDraw = Mutex<ContinuousClock.Instant?>(nil)
 
-    init(title: String, epochs: Int) {
+    init(title: String, epochs: Int, startingAfter skipped: Int = 0) {
         self.title = title
         self.epochs = epochs
+        self.skipped = max(0, min(skipped, epochs))
         terminal = isatty(STDERR_FILENO) == 1
     }
 
@@ -34,7 +37,7 @@ final class ProgressReporter: Sendable {
                 return true
             }
             guard draw else { return }
-            let done = (Double(epoch - 1) + Double(batch) / Double(of)) / Double(max(epochs, 1))
+            let done = (Double(epoch - 1 - skipped) + Double(batch) / Double(of)) / Double(max(epochs - skipped, 1))
             let eta = done > 0 ? elapsed * (1 - done) / done : 0
             let width = 24
             let filled = Int(done * Double(width))
@@ -45,7 +48,7 @@ final class ProgressReporter: Sendable {
         case .epoch(let r):
             // Without a terminal, about 20 lines per run are enough for a log.
             let every = max(1, epochs / 20)
-            guard terminal || r.epoch % every == 0 || r.epoch == epochs || r.epoch == 1 else { return }
+            guard terminal || r.epoch % every == 0 || r.epoch == epochs || r.epoch == skipped + 1 else { return }
             let test = r.testAccuracy.map { String(format: "%.1f%%", $0 * 100) } ?? "—"
             let line = String(format: "%@epoch %d/%d  train loss %.4f  train acc %.1f%%  test acc %@  %.1fs  %d device calls\n",
                               terminal ? "\r\u{1B}[K" : "", r.epoch, epochs, r.trainLoss, r.trainAccuracy * 100, test,
