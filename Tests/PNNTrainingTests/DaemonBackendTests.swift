@@ -317,35 +317,58 @@ import Testing
         return config
     }
 
-    /// The same through a blocking `measure` (the path of a single-channel layer): while it waits,
-    /// an OS thread of the test stops pnnd and starts it again.
+    /// The same through a blocking `measure` (the path of a single-channel layer): sent while pnnd
+    /// drains, so it is answered unavailable, and retried until a restarted pnnd (started by an OS
+    /// thread of the test once the first has exited) measures it.
     @Test(.timeLimit(.minutes(1)))
     func aMeasurementAnsweredUnavailableWhilePnndStopsIsRetried() async throws {
         let directory = try ScratchDirectory()
-        let config = try Self.slowEchoStoppingFast(in: directory)
+        let config = directory.path("pnnd.toml")
+        // `a` takes 2 s and the drain waits for it: pnnd refuses new work, its connections still open.
+        try """
+            [server]
+
+            [[device]]
+            name = "slow0"
+            kind = "echo"
+            inputs = 4
+            parameters = 0
+            outputs = 4
+            latency_seconds = 2
+            """.write(toFile: config, atomically: true, encoding: .utf8)
         let first = try DaemonProcess(arguments: ["--config", config], directory: directory)
         try first.waitUntilReady()
         let notes = Mutex<[String]>([])
         let backend = try DaemonBackend.connect(socketPath: first.socketPath, device: "slow0", reconnectSeconds: 30,
                                                 onReconnect: { note in notes.withLock { $0.append(note) } })
+        let probe = try PNNBlockingClient.connect(socketPath: first.socketPath)
+        _ = try probe.hello()  // accepted (a connection still in the backlog at SIGTERM is reset)
         let a = Tensor(uncheckedRows: [0.125, 0.25, 0.375, 0.5], columns: 4)
         let b = Tensor(uncheckedRows: [0.5, 0.375, 0.25, 0.125], columns: 4)
         let pendingA = try await backend.submit(batches: [(a, [])], acquisitions: 1)
-        let restarted = Mutex<DaemonProcess?>(nil)
-        let stopper = Thread {
-            // Once `b` (sent by `measure` below) waits behind `a`: stop pnnd, then start it again.
-            guard let watcher = try? PNNBlockingClient.connect(socketPath: first.socketPath) else { return }
-            while (try? watcher.devices().first(where: { $0.name == "slow0" })?.queueDepth) != 2 {
-                Thread.sleep(forTimeInterval: 0.005)
+        while try probe.devices().first(where: { $0.name == "slow0" })?.queueDepth != 1 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        first.send(SIGTERM)
+        // Until pnnd takes no more work: a run from the probe is refused as unavailable, not as leased.
+        var stopping = false
+        for _ in 0 ..< 400 where !stopping {
+            do {
+                _ = try probe.run("slow0", input: b.converted(to: Float.self), parameters: Tensor([]))
+            } catch {
+                stopping = error.code == .server(.unavailable)
+                if !stopping { try await Task.sleep(for: .milliseconds(5)) }
             }
-            watcher.close()
-            first.send(SIGTERM)
-            _ = first.stop()
+        }
+        probe.close()
+        #expect(stopping, "pnnd must refuse work while it drains")
+        let restarted = Mutex<DaemonProcess?>(nil)
+        Thread {
+            _ = first.process.wait()
             guard let next = try? DaemonProcess(arguments: ["--config", config], directory: directory) else { return }
             try? next.waitUntilReady()
             restarted.withLock { $0 = next }
-        }
-        stopper.start()
+        }.start()
         #expect(try await backend.measure(b, []) == b)
         #expect(try await backend.collect(pendingA) == [a])
         let said = notes.withLock { $0 }
