@@ -107,7 +107,7 @@ import Testing
         let done = try sandbox.pnn("train", "vowels-shg", "--in-process", "--epochs", "1", "--no-baseline", "--out", "run")
         #expect(done.status == 0, "\(done.stderr)")
         try sandbox.pnn("train", "vowels-shg", "--in-process", "--resume", "run/checkpoint.json", "--out", "run2")
-            .expectFailure(64, mentioning: ["already completed all 1 epochs"])
+            .expectFailure(65, mentioning: ["no training state"])
         try sandbox.pnn("train", "vowels-shg", "--in-process", "--mode", "insilico", "--resume", "run/checkpoint.json")
             .expectFailure(64, mentioning: ["mode pat"])
     }

@@ -122,7 +122,10 @@ public enum RunReport {
         summary.outputDirectory = directory
         let checkpoint = Checkpoint(experiment: run.experiment.name, mode: run.mode, settings: run.settings,
                                     layerNames: network.layers.map(\.name), parameters: result.parameters,
-                                    twin: try twinFile(run), summary: summary, training: result.trainingState)
+                                    twin: try twinFile(run), summary: summary,
+                                    // Only a run that stopped early can be resumed; the state (parameters
+                                    // plus two optimiser moments) would make every checkpoint 3–4× larger.
+                                    training: result.summary.stoppedInEpoch == nil ? nil : result.trainingState)
         let checkpointPath = directory + "/checkpoint.json"
         try checkpoint.write(to: checkpointPath)
         files.append(checkpointPath)

@@ -113,7 +113,7 @@ struct Train: AsyncParsableCommand {
                 throw CLIError.usage("\(resume) is a \(checkpoint.experiment) run in mode \(checkpoint.mode.rawValue), not \(experiment.name) in mode \(mode.rawValue)")
             }
             guard let state = checkpoint.training else {
-                throw CLIError.dataError("\(resume) holds no training state to resume (no epoch had completed, or an older pnn wrote it)")
+                throw CLIError.dataError("\(resume) holds no training state to resume: the run completed, no epoch of it had completed, or an older pnn wrote it")
             }
             guard state.epochsDone < checkpoint.settings.epochs else {
                 throw CLIError.usage("\(resume): the run already completed all \(checkpoint.settings.epochs) epochs")
