@@ -40,7 +40,7 @@ import Testing
         var checkpoints: [[[Double]]] = []
         for source in ["--simulate", "--in-process"] {
             let out = "run\(checkpoints.count)"
-            let result = try sandbox.pnn("train", "mnist-shg-hybrid", source, "--subset", "256", "--test-subset", "64",
+            let result = try sandbox.pnn("train", "mnist-shg-hybrid", source, "--subset", "128", "--test-subset", "32",
                                          "--epochs", "1", "--no-baseline", "--json", "--out", out)
             #expect(result.status == 0, "\(result.stderr)")
             let checkpoint = try JSONSerialization.jsonObject(

@@ -265,7 +265,10 @@ import Testing
     @Test(.timeLimit(.minutes(1)))
     func aRequestAnsweredUnavailableWhilePnndStopsIsRetriedOnTheRestartedOne() async throws {
         let directory = try ScratchDirectory()
-        let config = try Self.slowEchoStoppingFast(in: directory)
+        // `a` takes 3 s on the device (ample time to see `b` queued behind it, however busy the machine);
+        // the drain waits 0.1 s, so `b` is answered unavailable at shutdown — by construction.
+        let config = try Self.slowEcho(in: directory, latencySeconds: 3, drainSeconds: 0.1)
+        let fast = try Self.slowEcho(in: directory, name: "fast.toml", latencySeconds: 0)
         let first = try DaemonProcess(arguments: ["--config", config], directory: directory)
         try first.waitUntilReady()
         let notes = Mutex<[String]>([])
@@ -280,13 +283,11 @@ import Testing
         let pendingB = try await backend.submit(batches: [(b, [])], acquisitions: 1)
         // SIGTERM once `a` is on the device and `b` waits behind it (polled, not guessed with a sleep).
         let watcher = try PNNBlockingClient.connect(socketPath: first.socketPath)
-        while try watcher.devices().first(where: { $0.name == "slow0" })?.queueDepth != 2 {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        try await Self.waitForQueueDepth(2, of: "slow0", through: watcher)
         watcher.close()
         first.send(SIGTERM)
         #expect(first.stop().status == 0)
-        let restarted = try DaemonProcess(arguments: ["--config", config], directory: directory)
+        let restarted = try DaemonProcess(arguments: ["--config", fast], directory: directory)
         try restarted.waitUntilReady()
         defer { _ = restarted.stop() }
         // `b` was answered unavailable, then measured on the restarted pnnd; `a`'s reply, read on the
@@ -298,13 +299,25 @@ import Testing
         backend.close()
     }
 
-    /// A pnnd.toml with one echo device `slow0` (4 → 4) taking 1 s per batch and a drain of 0.1 s: at
-    /// SIGTERM a batch queued behind the running one is answered unavailable by construction.
-    static func slowEchoStoppingFast(in directory: ScratchDirectory) throws -> String {
-        let config = directory.path("pnnd.toml")
+    /// Polls until `device` holds `depth` requests (the running one included); fails the test, rather
+    /// than hang, if that does not happen within 20 s.
+    static func waitForQueueDepth(_ depth: Int, of device: String, through client: PNNBlockingClient) async throws {
+        for _ in 0 ..< 4000 {
+            if try client.devices().first(where: { $0.name == device })?.queueDepth == depth { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        Issue.record("\(device) never held \(depth) requests")
+    }
+
+    /// A configuration file `name` with one echo device `slow0` (4 → 4) taking `latencySeconds` per
+    /// batch, and `drainSeconds` at shutdown; returns its path. The tests below restart pnnd with a
+    /// fast twin of it, so that only the first daemon's batches take time.
+    static func slowEcho(in directory: ScratchDirectory, name: String = "pnnd.toml", latencySeconds: Double,
+                         drainSeconds: Double = 10) throws -> String {
+        let config = directory.path(name)
         try """
             [server]
-            drain_seconds = 0.1
+            drain_seconds = \(drainSeconds)
 
             [[device]]
             name = "slow0"
@@ -312,7 +325,7 @@ import Testing
             inputs = 4
             parameters = 0
             outputs = 4
-            latency_seconds = 1
+            latency_seconds = \(latencySeconds)
             """.write(toFile: config, atomically: true, encoding: .utf8)
         return config
     }
@@ -323,19 +336,9 @@ import Testing
     @Test(.timeLimit(.minutes(1)))
     func aMeasurementAnsweredUnavailableWhilePnndStopsIsRetried() async throws {
         let directory = try ScratchDirectory()
-        let config = directory.path("pnnd.toml")
-        // `a` takes 2 s and the drain waits for it: pnnd refuses new work, its connections still open.
-        try """
-            [server]
-
-            [[device]]
-            name = "slow0"
-            kind = "echo"
-            inputs = 4
-            parameters = 0
-            outputs = 4
-            latency_seconds = 2
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        // `a` takes 3 s and the drain waits for it: pnnd refuses new work, its connections still open.
+        let config = try Self.slowEcho(in: directory, latencySeconds: 3)
+        let fast = try Self.slowEcho(in: directory, name: "fast.toml", latencySeconds: 0)
         let first = try DaemonProcess(arguments: ["--config", config], directory: directory)
         try first.waitUntilReady()
         let notes = Mutex<[String]>([])
@@ -346,9 +349,7 @@ import Testing
         let a = Tensor(uncheckedRows: [0.125, 0.25, 0.375, 0.5], columns: 4)
         let b = Tensor(uncheckedRows: [0.5, 0.375, 0.25, 0.125], columns: 4)
         let pendingA = try await backend.submit(batches: [(a, [])], acquisitions: 1)
-        while try probe.devices().first(where: { $0.name == "slow0" })?.queueDepth != 1 {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        try await Self.waitForQueueDepth(1, of: "slow0", through: probe)
         first.send(SIGTERM)
         // Until pnnd takes no more work: a run from the probe is refused as unavailable, not as leased.
         var stopping = false
@@ -365,7 +366,7 @@ import Testing
         let restarted = Mutex<DaemonProcess?>(nil)
         Thread {
             _ = first.process.wait()
-            guard let next = try? DaemonProcess(arguments: ["--config", config], directory: directory) else { return }
+            guard let next = try? DaemonProcess(arguments: ["--config", fast], directory: directory) else { return }
             try? next.waitUntilReady()
             restarted.withLock { $0 = next }
         }.start()
