@@ -207,7 +207,6 @@ actor DeviceWorker {
             deadline.cancel()
         }
         refuseQueued()
-        gauges.setQueueDepth(0)
         await system.close()
         state = .closed
     }

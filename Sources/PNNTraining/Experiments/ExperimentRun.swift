@@ -46,15 +46,13 @@ public struct ExperimentRun: Sendable {
 
     /// Training that failed part-way (pnnd gone for good, the device faulted): what it had reached.
     public struct Partial: Sendable {
-        /// Why training stopped.
-        public var failure: TrainingError
-        /// The epochs it completed (and the one it was in, if any ended).
-        public var history: [EpochRecord]
         /// The parameters after the last optimiser step that completed.
         public var parameters: [[Double]]
         public var layerNames: [String]
         /// At the end of the last complete epoch, for `--resume` (nil when none completed).
         public var trainingState: TrainingState?
+        /// The epochs it completed (an epoch cut short by the failure leaves no record).
+        public var history: [EpochRecord] { trainingState?.history ?? [] }
     }
 
     /// `shouldStop` ends the training early (see `Trainer.train`); the run is then evaluated and
@@ -65,7 +63,7 @@ public struct ExperimentRun: Sendable {
     /// `resumingFrom` continues a stopped run from its last complete epoch (see `TrainingState`)
     /// instead of initialising and calibrating the parameters; the baseline is trained in full.
     public func run(train: Dataset, test: Dataset, gapName: String,
-                    progress: @escaping @Sendable (TrainingProgress) -> Void = { _ in },
+                    progress: @Sendable (TrainingProgress) -> Void = { _ in },
                     shouldStop: @Sendable () -> Bool = { false },
                     resumingFrom resumed: TrainingState? = nil,
                     keepPartial: (Partial) -> Void = { _ in }) async throws(TrainingError) -> Result {
@@ -88,7 +86,6 @@ public struct ExperimentRun: Sendable {
             try await trainingNetwork.calibrate(&parameters, sample: calibrationSample(train))
         }
         let device = self.device
-        let epochs = Mutex<[EpochRecord]>([])
         // Set only when the trainer asked and was told to stop, i.e. training did end early (a signal
         // during the evaluation or the baseline afterwards stops nothing).
         let stopped = Mutex(false)
@@ -97,11 +94,7 @@ public struct ExperimentRun: Sendable {
         do {
             newEpochs = try await trainer.train(
                 trainingNetwork, parameters: &parameters, on: train, test: test, evaluation: deviceNetwork,
-                deviceCalls: { device.calls },
-                progress: { event in
-                    if case .epoch(let record) = event { epochs.withLock { $0.append(record) } }
-                    progress(event)
-                },
+                deviceCalls: { device.calls }, progress: progress,
                 shouldStop: {
                     let stop = shouldStop()
                     if stop { stopped.withLock { $0 = true } }
@@ -109,8 +102,7 @@ public struct ExperimentRun: Sendable {
                 },
                 resumingFrom: resumed, epochEnded: { lastState = $0 })
         } catch {
-            keepPartial(Partial(failure: error, history: (resumed?.history ?? []) + epochs.withLock { $0 },
-                                parameters: parameters, layerNames: trainingNetwork.layers.map(\.name),
+            keepPartial(Partial(parameters: parameters, layerNames: trainingNetwork.layers.map(\.name),
                                 trainingState: lastState))
             throw error
         }

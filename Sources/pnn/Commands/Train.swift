@@ -105,7 +105,7 @@ struct Train: AsyncParsableCommand {
         if let inputNoise { settings.inputNoise = inputNoise }
         if let microBatches { settings.microBatches = microBatches }
         let data = try TrainingCLI.loadData(experiment, directory: data, subset: subset, testSubset: testSubset)
-        var twin = try TrainingCLI.loadTwin(self.twin, experiment: experiment)
+        let twin: any Twin
         var resumed: TrainingState?
         if let resume {
             let checkpoint = try TrainingCLI.loadCheckpoint(resume)
@@ -126,6 +126,8 @@ struct Train: AsyncParsableCommand {
             }
             resumed = state
             StandardError.write("note: resuming \(resume) after epoch \(state.epochsDone) of \(settings.epochs)")
+        } else {
+            twin = try TrainingCLI.loadTwin(self.twin, experiment: experiment)
         }
         let outDirectory = out ?? "runs/\(experiment.name)-\(mode.rawValue)"
 
@@ -194,8 +196,14 @@ enum TrainingCLI {
     }
 
     static func loadCheckpoint(_ path: String) throws -> Checkpoint {
+        try readFile(path, Checkpoint.read(from:))
+    }
+
+    /// `read(path)`, its failure as the CLI reports it: a missing file is no input (66), one that is
+    /// there but does not parse is bad data (65).
+    static func readFile<T>(_ path: String, _ read: (String) throws(TrainingError) -> T) throws -> T {
         do {
-            return try Checkpoint.read(from: path)
+            return try read(path)
         } catch {
             throw FileManager.default.fileExists(atPath: path) ? CLIError.dataError(error.message) : CLIError.noInput(error.message)
         }
@@ -203,12 +211,7 @@ enum TrainingCLI {
 
     static func loadTwin(_ path: String?, experiment: Experiment) throws -> any Twin {
         guard let path else { return PhysicsTwin(model: try experiment.nominalModel()) }
-        let file: TwinFile
-        do {
-            file = try TwinFile.read(from: path)
-        } catch {
-            throw FileManager.default.fileExists(atPath: path) ? CLIError.dataError(error.message) : CLIError.noInput(error.message)
-        }
+        let file = try readFile(path, TwinFile.read(from:))
         guard file.model == experiment.model, file.shape == experiment.deviceShape else {
             throw CLIError.dataError("twin \(path) models a \(file.model.rawValue) device of shape \(file.shape); \(experiment.name) needs \(experiment.model.rawValue) \(experiment.deviceShape)")
         }
