@@ -145,6 +145,12 @@ import Testing
         let leased = try harness.pnn(train + ["--epochs", "1"])
         #expect(leased.status == 75 && leased.stderr.contains("leased"), "status \(leased.status): \(leased.stderr)")
         await holder.close()
+        // pnnd ends the lease once it has seen the hang-up; the run below must not race that.
+        let watcher = try await harness.client()
+        for _ in 0 ..< 1000 where try await watcher.devices().first(where: { $0.name == "shg0" })?.leasedByUID != nil {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        await watcher.close()
         let unknown = try harness.pnn(["train", "vowels-shg", "--device", "nosuch", "--epochs", "1", "--no-baseline",
                                        "--out", harness.directory.path("run")])
         #expect(unknown.status == 1 && unknown.stderr.contains("no device named"), "status \(unknown.status): \(unknown.stderr)")
