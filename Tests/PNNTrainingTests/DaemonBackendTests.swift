@@ -283,7 +283,7 @@ import Testing
         let pendingB = try await backend.submit(batches: [(b, [])], acquisitions: 1)
         // SIGTERM once `a` is on the device and `b` waits behind it (polled, not guessed with a sleep).
         let watcher = try PNNBlockingClient.connect(socketPath: first.socketPath)
-        try await Self.waitForQueueDepth(2, of: "slow0", through: watcher)
+        try Self.waitForQueueDepth(2, of: "slow0", through: watcher)
         watcher.close()
         first.send(SIGTERM)
         #expect(first.stop().status == 0)
@@ -300,11 +300,13 @@ import Testing
     }
 
     /// Polls until `device` holds `depth` requests (the running one included); fails the test, rather
-    /// than hang, if that does not happen within 20 s.
-    static func waitForQueueDepth(_ depth: Int, of device: String, through client: PNNBlockingClient) async throws {
+    /// than hang, if that does not happen within 20 s. It sleeps its thread between polls instead of
+    /// suspending: with the other suites holding the cooperative threads, a suspended test may not run
+    /// again within the window it is watching.
+    static func waitForQueueDepth(_ depth: Int, of device: String, through client: PNNBlockingClient) throws {
         for _ in 0 ..< 4000 {
             if try client.devices().first(where: { $0.name == device })?.queueDepth == depth { return }
-            try await Task.sleep(for: .milliseconds(5))
+            Thread.sleep(forTimeInterval: 0.005)
         }
         Issue.record("\(device) never held \(depth) requests")
     }
@@ -349,7 +351,7 @@ import Testing
         let a = Tensor(uncheckedRows: [0.125, 0.25, 0.375, 0.5], columns: 4)
         let b = Tensor(uncheckedRows: [0.5, 0.375, 0.25, 0.125], columns: 4)
         let pendingA = try await backend.submit(batches: [(a, [])], acquisitions: 1)
-        try await Self.waitForQueueDepth(1, of: "slow0", through: probe)
+        try Self.waitForQueueDepth(1, of: "slow0", through: probe)
         first.send(SIGTERM)
         // Until pnnd takes no more work: a run from the probe is refused as unavailable, not as leased.
         var stopping = false
@@ -358,7 +360,7 @@ import Testing
                 _ = try probe.run("slow0", input: b.converted(to: Float.self), parameters: Tensor([]))
             } catch {
                 stopping = error.code == .server(.unavailable)
-                if !stopping { try await Task.sleep(for: .milliseconds(5)) }
+                if !stopping { usleep(5000) }  // not suspending: see waitForQueueDepth
             }
         }
         probe.close()
